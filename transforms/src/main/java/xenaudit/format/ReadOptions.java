@@ -1,0 +1,26 @@
+package xenaudit.format;
+
+/**
+ * Limits and modes of one read. Defaults suit a fleet audit; every cap bounds memory, never
+ * correctness of the framing.
+ *
+ * @param maxConfigBytes largest xl config / libvirt XML parsed (bigger ones are skipped with a
+ *     finding)
+ * @param maxFindings findings listed per image (all are counted)
+ * @param maxPolicyEntries CPUID leaves or MSR entries kept per record (Xen itself allows 120 and 2)
+ */
+public record ReadOptions(int maxConfigBytes, int maxFindings, int maxPolicyEntries) {
+  public static final ReadOptions DEFAULTS = new ReadOptions(16 << 20, 1000, 4096);
+
+  public ReadOptions {
+    if (maxConfigBytes < 0 || maxFindings < 1 || maxPolicyEntries < 1) {
+      throw new IllegalArgumentException(
+          "caps must be positive: maxConfigBytes="
+              + maxConfigBytes
+              + " maxFindings="
+              + maxFindings
+              + " maxPolicyEntries="
+              + maxPolicyEntries);
+    }
+  }
+}
