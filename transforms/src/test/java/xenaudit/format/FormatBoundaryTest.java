@@ -1,0 +1,38 @@
+package xenaudit.format;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Test;
+
+/** The format core must stay usable from a plain CLI: no Beam, no pipeline code. */
+class FormatBoundaryTest {
+  private static final JavaClasses FORMAT =
+      new ClassFileImporter()
+          .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+          .importPackages("xenaudit.format");
+
+  @Test
+  void formatCoreHasNoBeamDependency() {
+    noClasses()
+        .that()
+        .resideInAPackage("xenaudit.format..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("org.apache.beam..", "org.apache.hadoop..", "org.apache.parquet..")
+        .check(FORMAT);
+  }
+
+  @Test
+  void formatCoreDependsOnNothingElseOfTheProject() {
+    noClasses()
+        .that()
+        .resideInAPackage("xenaudit.format..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("xenaudit.transforms..", "xenaudit.pipeline..", "xenaudit.sample..", "xenaudit.cli..")
+        .check(FORMAT);
+  }
+}
