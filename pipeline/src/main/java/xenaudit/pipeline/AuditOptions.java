@@ -1,0 +1,60 @@
+package xenaudit.pipeline;
+
+import java.util.List;
+import org.apache.beam.sdk.io.Compression;
+import org.apache.beam.sdk.io.aws2.options.S3Options;
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.Validation;
+
+/**
+ * Options of the audit job. S3 access comes from Beam's {@link S3Options}: {@code --awsRegion},
+ * {@code --endpoint}, {@code --awsCredentialsProvider} (default: the AWS default chain). Credentials
+ * are never printed or logged by xenaudit.
+ */
+public interface AuditOptions extends S3Options {
+  @Description(
+      "Images to audit: one or more comma-separated file patterns (local paths or globs, "
+          + "s3://bucket/prefix/** for everything under a prefix, any Beam FileSystems URI). "
+          + "A pattern that matches nothing is an error.")
+  @Validation.Required
+  List<String> getInput();
+
+  void setInput(List<String> value);
+
+  @Description(
+      "Output directory (local or s3://bucket/prefix). Tables are written as Parquet under "
+          + "<output>/streams/, cpuid_policy/, msr_policy/ and findings/.")
+  @Validation.Required
+  String getOutput();
+
+  void setOutput(String value);
+
+  @Description(
+      "Compression of the images: AUTO (by extension: .gz, .zst, .bz2, ...; others are read as "
+          + "is), UNCOMPRESSED, GZIP, ZSTD, BZIP2. Finding offsets of compressed images refer to "
+          + "the uncompressed stream.")
+  @Default.Enum("AUTO")
+  Compression getCompression();
+
+  void setCompression(Compression value);
+
+  @Description("Identifier written to streams.audit_run_id. Default: the UTC start time and a random suffix.")
+  String getAuditRunId();
+
+  void setAuditRunId(String value);
+
+  @Description("Findings listed per image in the findings table (all are counted in streams).")
+  @Default.Integer(1000)
+  int getMaxFindingsPerImage();
+
+  void setMaxFindingsPerImage(int value);
+
+  @Description(
+      "Address S3 buckets path-style (http://host/bucket/key) instead of virtual-host style: "
+          + "needed by MinIO, s3proxy and most S3-compatible servers reached by host name.")
+  @Default.Boolean(false)
+  boolean getS3PathStyle();
+
+  void setS3PathStyle(boolean value);
+}

@@ -1,0 +1,107 @@
+package xenaudit.pipeline;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.UUID;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.aws2.s3.DefaultS3ClientBuilderFactory;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import xenaudit.transforms.AuditImages;
+import xenaudit.transforms.WriteAuditTables;
+
+/**
+ * The audit job: Xen migration images in (local files or object storage), Parquet tables out.
+ *
+ * <pre>
+ * scripts/audit --input='s3://archive/images/**' --output=s3://audit/run-42 --awsRegion=eu-west-1
+ * </pre>
+ */
+public final class AuditPipeline {
+  private static final DateTimeFormatter RUN_ID =
+      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
+  private AuditPipeline() {}
+
+  public static void main(String[] args) throws IOException {
+    PipelineOptionsFactory.register(AuditOptions.class);
+    AuditOptions options = PipelineOptionsFactory.fromArgs(args).withValidation().as(AuditOptions.class);
+    long start = System.nanoTime();
+    AuditSummary summary;
+    try {
+      summary = runAndWait(options);
+    } catch (IllegalArgumentException e) {
+      System.err.println("xenaudit: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    summary.print(System.out, (System.nanoTime() - start) / 1e9);
+  }
+
+  /** Runs the job to completion, then makes sure every table has at least one file. */
+  public static AuditSummary runAndWait(AuditOptions options) throws IOException {
+    PipelineResult result = run(options);
+    PipelineResult.State state = result.waitUntilFinish();
+    if (state != PipelineResult.State.DONE) {
+      throw new IOException("the audit job ended in state " + state);
+    }
+    EmptyTableFiles.ensure(options.getOutput());
+    return AuditSummary.of(result, options.getOutput());
+  }
+
+  /** Builds and starts the job; returns without waiting. */
+  public static PipelineResult run(AuditOptions options) throws IOException {
+    // Steps:
+    // 1. Defaults: run id, S3 client that speaks to S3-compatible servers too.
+    // 2. Check every input pattern matches something: an empty audit is an error, not a success.
+    // 3. Audit every matched image (match, spread, parse) into rows of four tables.
+    // 4. Write each table as Parquet under <output>/<table>/.
+    if (options.getAuditRunId() == null || options.getAuditRunId().isEmpty()) {
+      options.setAuditRunId(RUN_ID.format(Instant.now()) + "-" + UUID.randomUUID().toString().substring(0, 8));
+    }
+    if (options.getS3ClientFactoryClass() == DefaultS3ClientBuilderFactory.class) {
+      options.setS3ClientFactoryClass(PathStyleS3ClientBuilderFactory.class);
+    }
+    FileSystems.setDefaultPipelineOptions(options);
+
+    // 2
+    checkInputsMatch(options.getInput());
+
+    Pipeline p = Pipeline.create(options);
+    // 3
+    p.apply(
+            "AuditImages",
+            AuditImages.of(options.getInput())
+                .withCompression(options.getCompression())
+                .withAuditRunId(options.getAuditRunId())
+                .withMaxFindingsPerImage(options.getMaxFindingsPerImage()))
+        // 4
+        .apply("WriteAuditTables", WriteAuditTables.to(options.getOutput()));
+    return p.run();
+  }
+
+  static void checkInputsMatch(List<String> patterns) throws IOException {
+    List<MatchResult> matches = FileSystems.match(patterns, EmptyMatchTreatment.ALLOW);
+    for (int i = 0; i < patterns.size(); i++) {
+      MatchResult m = matches.get(i);
+      if (m.status() == MatchResult.Status.ERROR) {
+        throw new IllegalArgumentException("--input " + patterns.get(i) + " cannot be listed: " + m.status());
+      }
+      if (m.status() == MatchResult.Status.NOT_FOUND || m.metadata().isEmpty()) {
+        throw new IllegalArgumentException(
+            "--input " + patterns.get(i) + " matches no object (for everything under a prefix use /**)");
+      }
+    }
+  }
+
+  static void printUsage(PrintStream out) {
+    PipelineOptionsFactory.printHelp(out, AuditOptions.class);
+  }
+}

@@ -1,0 +1,68 @@
+package xenaudit.pipeline;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricQueryResults;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
+import xenaudit.transforms.AuditTables;
+import xenaudit.transforms.ParseImageFn;
+import xenaudit.transforms.WriteAuditTables;
+
+/** What the job did, from its counters: images by status, frequent findings, where the tables are. */
+public record AuditSummary(
+    long valid, long invalid, long unreadable, long withPolicy, long bytesRead,
+    Map<String, Long> findingCounts, String output) {
+
+  static AuditSummary of(PipelineResult result, String output) {
+    Map<String, Long> ours = counters(result, ParseImageFn.METRICS);
+    return new AuditSummary(
+        ours.getOrDefault("images_valid", 0L),
+        ours.getOrDefault("images_invalid", 0L),
+        ours.getOrDefault("images_unreadable", 0L),
+        ours.getOrDefault("guests_with_policy", 0L),
+        ours.getOrDefault("bytes_read", 0L),
+        counters(result, ParseImageFn.FINDINGS_METRICS),
+        output);
+  }
+
+  private static Map<String, Long> counters(PipelineResult result, String namespace) {
+    MetricQueryResults q =
+        result.metrics().queryMetrics(MetricsFilter.builder().addNameFilter(MetricNameFilter.inNamespace(namespace)).build());
+    Map<String, Long> out = new TreeMap<>();
+    for (MetricResult<Long> c : q.getCounters()) {
+      Long v = c.getAttempted();
+      out.merge(c.getName().getName(), v == null ? 0L : v, Long::sum);
+    }
+    return out;
+  }
+
+  public long images() {
+    return valid + invalid + unreadable;
+  }
+
+  void print(PrintStream out, double seconds) {
+    out.printf("xenaudit: %d images audited in %.1f s: %d valid, %d invalid, %d unreadable%n",
+        images(), seconds, valid, invalid, unreadable);
+    List<Map.Entry<String, Long>> top = new ArrayList<>(findingCounts.entrySet());
+    top.sort(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder()).thenComparing(Map.Entry.comparingByKey()));
+    if (!top.isEmpty()) {
+      StringBuilder s = new StringBuilder("  most frequent findings:");
+      for (int i = 0; i < Math.min(8, top.size()); i++) {
+        s.append(i == 0 ? " " : ", ").append(top.get(i).getKey()).append(" ×").append(top.get(i).getValue());
+      }
+      out.println(s);
+    }
+    out.printf("  guests with a CPUID/MSR policy: %d; bytes read: %d%n", withPolicy, bytesRead);
+    out.println("  tables:");
+    for (String t : AuditTables.ALL) {
+      out.println("    " + WriteAuditTables.tableDirectory(output, t));
+    }
+  }
+}

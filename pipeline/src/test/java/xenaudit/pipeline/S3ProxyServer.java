@@ -1,0 +1,118 @@
+package xenaudit.pipeline;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A real S3-compatible server (s3proxy, filesystem backend) run as a child process on 127.0.0.1
+ * for the tests. Objects are plain files under {@code <basedir>/<bucket>/<key>}.
+ */
+final class S3ProxyServer implements AutoCloseable {
+  static final String ACCESS_KEY = "xenaudit-test";
+  static final String SECRET_KEY = "xenaudit-test-secret";
+
+  private final Process process;
+  private final int port;
+  private final Path basedir;
+
+  private S3ProxyServer(Process process, int port, Path basedir) {
+    this.process = process;
+    this.port = port;
+    this.basedir = basedir;
+  }
+
+  static S3ProxyServer start(Path workDir) throws IOException, InterruptedException {
+    Path jar = Path.of("target", "s3proxy", "s3proxy.jar");
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException(jar.toAbsolutePath() + " missing: it is copied by the Maven build (process-test-resources)");
+    }
+    int port = freePort();
+    Path basedir = Files.createDirectories(workDir.resolve("s3-data"));
+    Path props = workDir.resolve("s3proxy.properties");
+    Files.write(props, List.of(
+        "s3proxy.endpoint=http://127.0.0.1:" + port,
+        "s3proxy.authorization=aws-v2-or-v4",
+        "s3proxy.identity=" + ACCESS_KEY,
+        "s3proxy.credential=" + SECRET_KEY,
+        "jclouds.provider=filesystem-nio2",
+        "jclouds.identity=unused",
+        "jclouds.credential=unused",
+        "jclouds.filesystem.basedir=" + basedir.toAbsolutePath()));
+    Path log = workDir.resolve("s3proxy.log");
+    Process p = new ProcessBuilder(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Xmx256m", "-jar", jar.toAbsolutePath().toString(), "--properties", props.toString())
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile())
+        .start();
+    S3ProxyServer server = new S3ProxyServer(p, port, basedir);
+    Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+    while (!server.listening()) {
+      if (!p.isAlive() || Instant.now().isAfter(deadline)) {
+        server.close();
+        throw new IOException("s3proxy did not start on 127.0.0.1:" + port + "; log:\n" + Files.readString(log));
+      }
+      Thread.sleep(100);
+    }
+    return server;
+  }
+
+  String endpoint() {
+    return "http://127.0.0.1:" + port;
+  }
+
+  /** Creates a bucket by creating its directory (the filesystem backend's representation). */
+  Path bucket(String name) {
+    try {
+      return Files.createDirectories(basedir.resolve(name));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Beam pipeline arguments that point the S3 filesystem at this server. */
+  List<String> beamArgs() {
+    return List.of(
+        "--awsRegion=us-east-1",
+        "--endpoint=" + endpoint(),
+        "--s3PathStyle=true",
+        "--awsCredentialsProvider={\"@type\":\"StaticCredentialsProvider\",\"accessKeyId\":\""
+            + ACCESS_KEY + "\",\"secretAccessKey\":\"" + SECRET_KEY + "\"}");
+  }
+
+  private boolean listening() {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  @Override
+  public void close() {
+    process.destroy();
+    try {
+      if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+}

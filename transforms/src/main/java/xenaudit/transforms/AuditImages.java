@@ -1,0 +1,93 @@
+package xenaudit.transforms;
+
+import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Preconditions.checkArgument;
+
+import java.util.List;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
+import org.apache.beam.sdk.io.Compression;
+import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Reshuffle;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTagList;
+
+/**
+ * Matches image patterns, spreads the matched objects across workers and audits each one: the
+ * result holds the rows of every table under {@link ParseImageFn}'s tags.
+ *
+ * <pre>{@code
+ * PCollectionTuple rows = p.apply(AuditImages.of(List.of("s3://archive/images/**")).withAuditRunId(id));
+ * }</pre>
+ */
+public class AuditImages extends PTransform<PBegin, PCollectionTuple> {
+  private final List<String> patterns;
+  private final Compression compression;
+  private final String auditRunId;
+  private final int maxFindings;
+
+  private AuditImages(List<String> patterns, Compression compression, String auditRunId, int maxFindings) {
+    this.patterns = patterns;
+    this.compression = compression;
+    this.auditRunId = auditRunId;
+    this.maxFindings = maxFindings;
+  }
+
+  public static AuditImages of(List<String> patterns) {
+    checkArgument(patterns != null && !patterns.isEmpty(), "at least one input pattern is required");
+    return new AuditImages(List.copyOf(patterns), Compression.AUTO, "", 1000);
+  }
+
+  /** AUTO (the default) picks the decompressor from the extension: .gz, .zst, .bz2, ... */
+  public AuditImages withCompression(Compression c) {
+    return new AuditImages(patterns, c, auditRunId, maxFindings);
+  }
+
+  public AuditImages withAuditRunId(String id) {
+    return new AuditImages(patterns, compression, id, maxFindings);
+  }
+
+  public AuditImages withMaxFindingsPerImage(int n) {
+    checkArgument(n >= 1, "maxFindingsPerImage must be at least 1, got %s", n);
+    return new AuditImages(patterns, compression, auditRunId, n);
+  }
+
+  @Override
+  public PCollectionTuple expand(PBegin input) {
+    PCollectionTuple rows =
+        input
+            .apply("CreatePatterns", Create.of(patterns))
+            // A pattern that matches nothing fails the job: an empty audit is never a success.
+            .apply("MatchImages", FileIO.matchAll().withEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW))
+            // One huge image must not hold back the ones listed after it on the same worker.
+            .apply("SpreadImages", Reshuffle.viaRandomKey())
+            .apply("ReadMatches", FileIO.readMatches().withCompression(compression))
+            .apply(
+                "ParseImages",
+                ParDo.of(new ParseImageFn(auditRunId, maxFindings))
+                    .withOutputTags(
+                        ParseImageFn.STREAMS_OUT,
+                        TupleTagList.of(ParseImageFn.CPUID_OUT)
+                            .and(ParseImageFn.MSR_OUT)
+                            .and(ParseImageFn.FINDINGS_OUT)));
+    rows.get(ParseImageFn.STREAMS_OUT).setCoder(AvroCoder.of(GenericRecord.class, AuditTables.schema(AuditTables.STREAMS)));
+    rows.get(ParseImageFn.CPUID_OUT).setCoder(AvroCoder.of(GenericRecord.class, AuditTables.schema(AuditTables.CPUID_POLICY)));
+    rows.get(ParseImageFn.MSR_OUT).setCoder(AvroCoder.of(GenericRecord.class, AuditTables.schema(AuditTables.MSR_POLICY)));
+    rows.get(ParseImageFn.FINDINGS_OUT).setCoder(AvroCoder.of(GenericRecord.class, AuditTables.schema(AuditTables.FINDINGS)));
+    return rows;
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder
+        .add(DisplayData.item("patterns", String.join(",", patterns)))
+        .add(DisplayData.item("compression", compression.toString()))
+        .add(DisplayData.item("auditRunId", auditRunId));
+  }
+}
