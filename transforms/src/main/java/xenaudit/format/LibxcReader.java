@@ -207,7 +207,7 @@ final class LibxcReader {
       report.records++;
       String name = LibxcRecordType.nameOf(h.type());
       ctx.at(Layer.LIBXC, idx, name);
-      Located at = (code, message) -> ctx.report(code, offset, idx, name, Layer.LIBXC, message);
+      RecordFindings at = new RecordFindings(ctx, offset, idx, name, Layer.LIBXC);
       if (h.length() > RecordHeader.LIBXC_MAX_LENGTH) {
         at.report(FindingCode.RECORD_TOO_LONG,
             "length " + h.length() + " exceeds REC_LENGTH_MAX (" + RecordHeader.LIBXC_MAX_LENGTH + ")");
@@ -236,6 +236,7 @@ final class LibxcReader {
       if (!ctx.finishRecord(body, h, offset)) {
         at.report(FindingCode.RECORD_PADDING_NONZERO, "the " + h.padding() + " padding bytes are not zero");
       }
+      at.close();
       if (out != null) {
         return out;
       }

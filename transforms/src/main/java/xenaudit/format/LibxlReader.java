@@ -81,7 +81,7 @@ final class LibxlReader {
       report.records++;
       String name = LibxlRecordType.nameOf(h.type());
       ctx.at(Layer.LIBXL, idx, name);
-      Located at = (code, message) -> ctx.report(code, offset, idx, name, Layer.LIBXL, message);
+      RecordFindings at = new RecordFindings(ctx, offset, idx, name, Layer.LIBXL);
       if (ctx.bodyPastEnd(h)) {
         at.report(FindingCode.TRUNCATED, "record declares " + (h.length() + h.padding())
             + " bytes with padding, only " + ctx.source.remaining() + " remain");
@@ -103,6 +103,7 @@ final class LibxlReader {
           && !ctx.finishRecord(body, h, offset)) {
         at.report(FindingCode.RECORD_PADDING_NONZERO, "the " + h.padding() + " padding bytes are not zero");
       }
+      at.close();
       if (out == StreamOutcome.END) {
         return out;
       }
