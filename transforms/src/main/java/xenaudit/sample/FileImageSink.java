@@ -34,6 +34,9 @@ public final class FileImageSink implements ImageSink {
 
   @Override
   public void write(byte[] b, int off, int len) throws IOException {
+    if (len <= 0) {
+      return; // must not count as written: the image may still end in a hole
+    }
     while (len > 0) {
       if (!buffer.hasRemaining()) {
         flush();
