@@ -40,7 +40,7 @@ public final class StreamWriter {
   public static final int PAGE_SHIFT = 12;
   public static final int PAGE_SIZE = 4096;
   /** The xl migrate "go" message, NUL included (44 bytes). */
-  public static final byte[] MIGRATE_HANDSHAKE =
+  public static final byte[] MIGRATE_PERMISSION_TO_GO =
       "domain is yours, you are cleared to unpause\0".getBytes(StandardCharsets.ISO_8859_1);
 
   // libxc record types (§3.2)
