@@ -13,7 +13,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.TreeMap;
 import xenaudit.format.Container;
 import xenaudit.format.CpuidLeaf;
 import xenaudit.format.MsrEntry;
@@ -297,7 +296,8 @@ public final class GuestImageWriter {
     final long p2mSize;
     final int width;
     final long tablesStart;
-    final TreeMap<Long, Integer> tables = new TreeMap<>();
+    /** Type nibble of pfn tablesStart + i, for the page tables. */
+    final byte[] tables;
     final long framesStart;
     final long frames;
 
@@ -308,24 +308,24 @@ public final class GuestImageWriter {
       long l2 = (l1 + 511) / 512;
       // Right after an 8 MiB kernel, or an eighth into RAM for tiny guests.
       tablesStart = Math.min(0x800, p2mSize / 8);
-      long pfn = tablesStart;
-      if (width == 8) {
-        long l3 = (l2 + 511) / 512;
-        tables.put(pfn++, StreamWriter.PAGE_L4TAB | StreamWriter.PAGE_PINNED);
-        for (long i = 0; i < l3; i++) {
-          tables.put(pfn++, StreamWriter.PAGE_L3TAB);
-        }
-      } else {
-        tables.put(pfn++, StreamWriter.PAGE_L3TAB | StreamWriter.PAGE_PINNED);
-        l2 = Math.min(4, Math.max(l2, 4));
+      long l3 = width == 8 ? (l2 + 511) / 512 : 0;
+      if (width == 4) {
+        l2 = 4; // PAE: one pinned L3 with four L2 tables
+      }
+      tables = new byte[(int) (1 + l3 + l2 + l1)];
+      int t = 0;
+      tables[t++] = (byte) (width == 8 ? StreamWriter.PAGE_L4TAB | StreamWriter.PAGE_PINNED
+          : StreamWriter.PAGE_L3TAB | StreamWriter.PAGE_PINNED);
+      for (long i = 0; i < l3; i++) {
+        tables[t++] = StreamWriter.PAGE_L3TAB;
       }
       for (long i = 0; i < l2; i++) {
-        tables.put(pfn++, StreamWriter.PAGE_L2TAB);
+        tables[t++] = StreamWriter.PAGE_L2TAB;
       }
       for (long i = 0; i < l1; i++) {
-        tables.put(pfn++, StreamWriter.PAGE_L1TAB);
+        tables[t++] = StreamWriter.PAGE_L1TAB;
       }
-      framesStart = pfn;
+      framesStart = tablesStart + tables.length;
       frames = StreamWriter.p2mFrameCount(0, p2mSize - 1, width);
       if (framesStart + frames > p2mSize) {
         throw new IllegalArgumentException("PV guest too small for its page tables and P2M: " + p2mSize + " pages");
@@ -337,8 +337,8 @@ public final class GuestImageWriter {
     }
 
     int type(long pfn) {
-      Integer t = tables.get(pfn);
-      return t == null ? StreamWriter.PAGE_NOTAB : t;
+      long i = pfn - tablesStart;
+      return i >= 0 && i < tables.length ? tables[(int) i] : StreamWriter.PAGE_NOTAB;
     }
 
     long[] p2mFrames() {

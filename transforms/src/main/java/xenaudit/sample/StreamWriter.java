@@ -1,6 +1,8 @@
 package xenaudit.sample;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -430,11 +432,10 @@ public final class StreamWriter {
     boolean was = marking;
     marking = false;
     record("libxc:PAGE_DATA", PAGE_DATA, bodyLength, lengthField, null, s -> {
-      Le h = new Le(8 + 8 * entries.length).u32(count).u32(reserved);
+      ByteBuffer h = ByteBuffer.allocate(8 + 8 * entries.length).order(ByteOrder.LITTLE_ENDIAN);
+      h.putInt((int) count).putInt((int) reserved);
+      h.asLongBuffer().put(entries);
       pfnsAt[0] = s.position() + 8;
-      for (long e : entries) {
-        h.u64(e);
-      }
       s.write(h.array());
       pfnsAt[1] = s.position();
       payloadAt[0] = s.position();
