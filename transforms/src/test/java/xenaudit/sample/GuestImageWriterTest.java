@@ -20,7 +20,7 @@ import xenaudit.sample.CpuidProfiles.Model;
 import xenaudit.sample.CpuidProfiles.Variation;
 import xenaudit.sample.GuestSpec.Kind;
 
-/** Every combination of container, guest kind, stream version and CPU vendor reads back clean. */
+/** Every container x guest kind x Xen version, over all CPU models and variations, reads back clean. */
 class GuestImageWriterTest {
   @TempDir Path dir;
 
@@ -30,8 +30,9 @@ class GuestImageWriterTest {
     for (Container c : List.of(Container.XL, Container.LIBXL, Container.LIBXC, Container.LIBVIRT)) {
       for (Kind k : Kind.values()) {
         for (int minor : new int[] {6, 13, 14, 15, 16, 17, 18, 21}) {
-          for (Model m : Model.values()) {
+          for (int rep = 0; rep < 2; rep++) {
             i++;
+            Model m = Model.values()[(i + rep) % Model.values().length];
             EnumSet<Variation> v = EnumSet.noneOf(Variation.class);
             for (Variation x : Variation.values()) {
               if (((i * 7 + x.ordinal() * 3) % 5) == 0) {
@@ -39,7 +40,7 @@ class GuestImageWriterTest {
               }
             }
             GuestSpec s = new GuestSpec("guest-" + i, String.format("6c9a3e2f-1b2d-4c5e-8f90-%012x", i), c, k, 4,
-                minor, 4L << 20, 1 + i % 4, m, v, i % 3 == 0 ? 4 : 8, i % 2 == 0, i);
+                minor, 2L << 20, 1 + i % 4, m, v, i % 3 == 0 ? 4 : 8, i % 2 == 0, i);
             out.add(s);
           }
         }
