@@ -57,9 +57,9 @@ public final class Corruptions {
   public record Bases(GuestSpec hvm, GuestSpec pv, GuestSpec pv32, GuestSpec pvh, GuestSpec v2, GuestSpec pvV2,
       GuestSpec libvirt, GuestSpec libxl, GuestSpec libxc) {
 
-    /** Small guests (at most {@code memory}, at most 16 MiB) named from the seed. */
+    /** Small guests ({@code memory}, clamped to 2-16 MiB) named from the seed. */
     public static Bases of(long seed, long memory) {
-      long mem = Math.max(4L << 20, Math.min(memory, 16L << 20));
+      long mem = Math.max(2L << 20, Math.min(memory, 16L << 20));
       Random r = new Random(seed ^ 0xBADC0DEL);
       // No EMULATOR_XENSTORE_DATA: Xen's verifier fails on any under Python 3, hiding what else it finds.
       GuestSpec hvm = new GuestSpec("lab-hvm", SampleFleet.uuid(r), Container.XL, Kind.HVM, 4, 19, mem, 2,

@@ -251,8 +251,8 @@ public final class SampleFleet {
     if (outDir == null) {
       throw new IllegalArgumentException("--out DIR is required");
     }
-    if (memory % GuestSpec.PAGE_SIZE != 0 || memory < (4L << 20)) {
-      throw new IllegalArgumentException("--memory must be a multiple of 4 KiB and at least 4M: " + memory);
+    if (memory % GuestSpec.PAGE_SIZE != 0 || memory < (2L << 20)) {
+      throw new IllegalArgumentException("--memory must be a multiple of 4 KiB and at least 2M: " + memory);
     }
     return new Options(outDir, guests, seed, memory, corrupt);
   }

@@ -48,7 +48,8 @@ class SampleFleetCliTest {
   void usageErrors() {
     assertEquals(2, run());
     assertEquals(2, run("--out"));
-    assertEquals(2, run("--out", dir.toString(), "--memory", "3M"));
+    assertEquals(2, run("--out", dir.toString(), "--memory", "1M"));
+    assertEquals(2, run("--out", dir.toString(), "--memory", "3001K"));
     assertEquals(2, run("--out", dir.toString(), "--bogus"));
     assertEquals(0, run("--help"));
   }
@@ -58,9 +59,9 @@ class SampleFleetCliTest {
     Path a = dir.resolve("a");
     Path b = dir.resolve("b");
     Path c = dir.resolve("c");
-    assertEquals(0, run("--out", a.toString(), "--guests", "8", "--memory", "4M", "--seed", "42", "--corrupt"));
-    assertEquals(0, run("--out=" + b, "--guests=8", "--memory=4MiB", "--seed=42", "--corrupt"));
-    assertEquals(0, run("--out", c.toString(), "--guests", "8", "--memory", "4M", "--seed", "43"));
+    assertEquals(0, run("--out", a.toString(), "--guests", "8", "--memory", "2M", "--seed", "42", "--corrupt"));
+    assertEquals(0, run("--out=" + b, "--guests=8", "--memory=2MiB", "--seed=42", "--corrupt"));
+    assertEquals(0, run("--out", c.toString(), "--guests", "8", "--memory", "2M", "--seed", "43"));
     List<String> names;
     try (var s = Files.list(a)) {
       names = s.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList());
