@@ -67,6 +67,8 @@ final class GuestConfigParser {
     String type = lower(group(XML_OS_TYPE, s));
     if ("linux".equals(type) || "xen".equals(type)) {
       type = "pv"; // libvirt's names for a PV guest
+    } else if ("xenpvh".equals(type)) {
+      type = "pvh";
     }
     return new GuestConfig(group(XML_NAME, s), uuid(group(XML_UUID, s)), type, number(XML_VCPUS, s), null, null);
   }

@@ -364,9 +364,10 @@ public final class ImageReader {
         return; // already located by the reader that saw the short length
       }
     }
-    String what = ctx.structure.equals("record_header") && end == at
-        ? "expected another record (the stream has no END)"
-        : "the " + ctx.structure + " starting at byte " + at + " is cut off";
+    String what = e.detail != null ? e.detail
+        : ctx.structure.equals("record_header") && end == at
+            ? "expected another record (the stream has no END)"
+            : "the " + ctx.structure + " starting at byte " + at + " is cut off";
     ctx.report(FindingCode.TRUNCATED, at, ctx.recordIndex, ctx.structure, ctx.layer,
         "input ends at byte " + end + ": " + what);
   }

@@ -214,10 +214,8 @@ final class LibxcReader {
         return StreamOutcome.STOP;
       }
       if (ctx.bodyPastEnd(h)) {
-        at.report(FindingCode.TRUNCATED,
-            "record declares " + (h.length() + h.padding()) + " bytes with padding, only "
-                + ctx.source.remaining() + " remain");
-        return StreamOutcome.STOP;
+        throw new EndOfInput(offset, "record declares " + (h.length() + h.padding())
+            + " bytes with padding, only " + ctx.source.remaining() + " remain");
       }
       RecordBody body = ctx.body(h, offset);
       LibxcRecordType t = LibxcRecordType.of(h.type());

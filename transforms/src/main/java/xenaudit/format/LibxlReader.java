@@ -83,9 +83,8 @@ final class LibxlReader {
       ctx.at(Layer.LIBXL, idx, name);
       RecordFindings at = new RecordFindings(ctx, offset, idx, name, Layer.LIBXL);
       if (ctx.bodyPastEnd(h)) {
-        at.report(FindingCode.TRUNCATED, "record declares " + (h.length() + h.padding())
+        throw new EndOfInput(offset, "record declares " + (h.length() + h.padding())
             + " bytes with padding, only " + ctx.source.remaining() + " remain");
-        return StreamOutcome.STOP;
       }
       RecordBody body = ctx.body(h, offset);
       LibxlRecordType t = LibxlRecordType.of(h.type());
