@@ -240,7 +240,6 @@ public final class GuestImageWriter {
     long p2m = p2mSize(spec);
     PvLayout pv = spec.hvm() ? null : PvLayout.of(spec);
     boolean big = p2m > 64 * MAX_BATCH;
-    boolean was = true;
     if (big) {
       w.marking(false); // keep marks for small images only; big ones would hold one per batch
     }
@@ -255,7 +254,7 @@ public final class GuestImageWriter {
       w.pageData(e);
     }
     if (big) {
-      w.marking(was);
+      w.marking(true);
     }
   }
 
