@@ -92,25 +92,10 @@ public final class Corruptions {
    * against the manifest can use this to tell known reader bugs from new ones.
    */
   public static final Map<String, String> READER_DISAGREEMENTS = Map.of(
-      "remus-mid-record",
-      "a Remus stream whose primary died inside a record body is reported TRUNCATED (an error); format doc "
-          + "1.3: the stream may stop part-way through a record and the secondary uses the last complete "
-          + "checkpoint, so it should be CHECKPOINT_INCOMPLETE (a warning)",
-      "emulator-in-pvh",
-      "EMULATOR_PVH is a warning, but libxl_stream_read.c refuses EMULATOR_XENSTORE_DATA and "
-          + "EMULATOR_CONTEXT unless b_info.type is HVM, so a PVH image carrying one does not restore",
-      "hvm-context-unknown-type",
-      "HVM_CONTEXT_UNKNOWN_TYPE is a warning, but the hypervisor's hvm_load() returns -EINVAL for a typecode "
-          + "without a handler (every Xen up to HEAD defines 0-20), so the restore fails",
-      "libvirt-emulator-in-pvh",
-      "no finding at all: GuestConfigParser maps libvirt's os type linux/xen to pv but not xenpvh to pvh, "
-          + "so an emulator record in a libvirt PVH image is not even flagged EMULATOR_PVH (and libxl refuses it)",
-      "tsc-bad-mode",
-      "TSC_BAD_MODE is a warning, but tsc_set_info() returns -EINVAL for any mode other than 0-2 "
-          + "(3 only on old Xen), so the restore fails",
-      "pv-xsave-not-subset",
-      "XSAVE_XCR0_NOT_SUBSET is a warning, but XEN_DOMCTL_setvcpuextstate runs validate_xstate(), which "
-          + "returns -EINVAL when xcr0 has bits outside xcr0_accum, so the restore fails");
+      "remus-cut-after-checkpoint-end",
+      "no CHECKPOINT_INCOMPLETE: ImageReader.endOfInput compares the offset of the cut-off structure with the "
+          + "end of the last CHECKPOINT_END, so a record that starts right there and is cut off looks like a "
+          + "clean stop; the secondary did receive part of a new checkpoint");
 
   private static final List<Corruption> ALL = build();
 
@@ -1020,11 +1005,21 @@ public final class Corruptions {
           GuestSpec s = b.hvm();
           return written(s, GuestImageWriter.checkpointedPlan(s, 2), f, n);
         }, CHECKPOINTED_STREAM, CHECKPOINT_INCOMPLETE);
-    c.valid("remus-mid-record", "Remus stream cut in the middle of a PAGE_DATA record of the third checkpoint",
+    c.valid("remus-mid-record", "Remus stream cut in the middle of a later PAGE_DATA record of the third checkpoint",
+        (b, f, n) -> {
+          GuestSpec s = b.hvm();
+          ImagePlan p = GuestImageWriter.checkpointedPlan(s, 2);
+          p.add(pageData(0x200, 0x201, 0x202, 0x203)); // so the cut record is not the checkpoint's first
+          WrittenImage w = p.write(f);
+          long cut = w.last("libxc:PAGE_DATA").offset() + 8 + 8 * 3 + 5;
+          truncate(f, cut);
+          return ManifestEntry.of(n, s, w).withSize(cut, w.pagesWithin(cut));
+        }, CHECKPOINTED_STREAM, CHECKPOINT_INCOMPLETE);
+    c.valid("remus-cut-after-checkpoint-end", "Remus stream cut inside the first record after a CHECKPOINT_END",
         (b, f, n) -> {
           GuestSpec s = b.hvm();
           WrittenImage w = GuestImageWriter.checkpointedPlan(s, 2).write(f);
-          long cut = w.last("libxc:PAGE_DATA").offset() + 8 + 8 * 3 + 5;
+          long cut = w.last("libxl:CHECKPOINT_END").end() + 8 + 8 * 3 + 5;
           truncate(f, cut);
           return ManifestEntry.of(n, s, w).withSize(cut, w.pagesWithin(cut));
         }, CHECKPOINTED_STREAM, CHECKPOINT_INCOMPLETE);
