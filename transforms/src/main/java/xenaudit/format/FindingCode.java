@@ -64,7 +64,7 @@ public enum FindingCode {
   CHECKPOINT_STATE_IN_STREAM(ERROR, "CHECKPOINT_STATE belongs to the COLO back channel only"),
 
   // ---- any record
-  RECORD_TOO_LONG(ERROR, "record length above 128 MiB (REC_LENGTH_MAX) or past the input"),
+  RECORD_TOO_LONG(ERROR, "libxc record length above 128 MiB (REC_LENGTH_MAX); one past the input is TRUNCATED"),
   RECORD_LENGTH(ERROR, "xen: record length breaks the rule for its type"),
   RECORD_PADDING_NONZERO(ERROR, "xen: record padding is not zero"),
   RECORD_RESERVED_NONZERO(ERROR, "xen: a reserved field in a record body is not zero"),

@@ -353,9 +353,10 @@ public final class ImageReader {
         report.checkpoints > 0 && (bareLibxc != null || libxl != null && libxl.lastCheckpointEnd >= 0);
     if (checkpointDone) {
       // Remus/COLO streams never END: the sender stops; the receiver keeps the last whole checkpoint.
-      if (libxl == null || at != libxl.lastCheckpointEnd) {
+      if (libxl == null || end != libxl.lastCheckpointEnd) {
         ctx.report(FindingCode.CHECKPOINT_INCOMPLETE, at, ctx.recordIndex, ctx.structure, ctx.layer,
-            "input ends at byte " + end + " inside a checkpoint; a restore falls back to the last complete one");
+            "input ends at byte " + end + " inside a checkpoint" + (e.detail == null ? "" : " (" + e.detail + ")")
+                + "; a restore falls back to the last complete one");
       }
       return;
     }

@@ -91,11 +91,7 @@ public final class Corruptions {
    * with the truth in the manifest, with why the manifest is right. Consumers that check the reader
    * against the manifest can use this to tell known reader bugs from new ones.
    */
-  public static final Map<String, String> READER_DISAGREEMENTS = Map.of(
-      "remus-cut-after-checkpoint-end",
-      "no CHECKPOINT_INCOMPLETE: ImageReader.endOfInput compares the offset of the cut-off structure with the "
-          + "end of the last CHECKPOINT_END, so a record that starts right there and is cut off looks like a "
-          + "clean stop; the secondary did receive part of a new checkpoint");
+  public static final Map<String, String> READER_DISAGREEMENTS = Map.of();
 
   private static final List<Corruption> ALL = build();
 
