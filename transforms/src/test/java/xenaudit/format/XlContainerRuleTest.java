@@ -23,9 +23,10 @@ import xenaudit.sample.StreamWriter;
  * The input as a whole and its container: container detection, legacy images, truncation, what
  * follows the final END, the findings cap, the xl header and config, and the libvirt header.
  *
- * <p>xl findings about the optional data (config) are located at the byte where the optional data
- * or the config starts; the reader names them {@code xl_header}, so their record type is not
- * checked here (see the report on recordType of container findings).
+ * <p>xl findings about the optional data (config) and libvirt findings about the XML are located at
+ * the byte where the optional data, the config or the XML starts. The reader names them {@code
+ * xl_header} / {@code libvirt_header} although they lie past the header, so their record type is
+ * left unchecked here.
  */
 class XlContainerRuleTest {
   static final GuestSpec HVM = spec(GuestSpec.Kind.HVM);
