@@ -84,6 +84,9 @@ public final class ByteSource {
       pendingPos += n;
       position += n;
     }
+    if (size >= 0 && position >= size) {
+      return !dst.hasRemaining(); // skipped to the end: never touch the channel past it
+    }
     while (dst.hasRemaining()) {
       int n = channel.read(dst);
       if (n < 0) {
@@ -117,7 +120,10 @@ public final class ByteSource {
     if (seekable != null) {
       long step = Math.min(n, remaining());
       position += step;
-      seekable.position(origin + position);
+      if (position < size) {
+        // Some channels (S3) refuse a position at their very end; nothing is read there anyway.
+        seekable.position(origin + position);
+      }
       return step;
     }
     if (discard == null) {

@@ -70,7 +70,6 @@ public enum FindingCode {
   RECORD_RESERVED_NONZERO(ERROR, "xen: a reserved field in a record body is not zero"),
   UNKNOWN_MANDATORY_RECORD(ERROR, "xen: unknown record type without the optional bit"),
   UNKNOWN_OPTIONAL_RECORD(WARNING, "unknown record type with the optional bit: skipped (spec)"),
-  RECORD_AFTER_END(ERROR, "records follow END inside the same stream"),
 
   // ---- libxc headers
   LIBXC_BAD_MARKER(ERROR, "xen: libxc image header marker is not all ones"),

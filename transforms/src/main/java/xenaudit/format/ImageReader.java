@@ -185,21 +185,21 @@ public final class ImageReader {
     }
     XlHeader xl = XlHeader.decode(h);
     if (xl.byteOrder() != XlHeader.BYTE_ORDER_MARK) {
-      xlFinding(0, FindingCode.XL_BAD_BYTE_ORDER, String.format(
+      headerFinding(FindingCode.XL_BAD_BYTE_ORDER, String.format(
           "expected byteorder 0x01020304, found 0x%08x%s", xl.byteOrder(),
           xl.byteOrder() == 0x04030201L ? " (saved on a big-endian host)" : ""));
     }
     if ((xl.mandatoryFlags() & ~XlHeader.KNOWN_MANDATORY_FLAGS) != 0) {
-      xlFinding(0, FindingCode.XL_UNKNOWN_MANDATORY_FLAGS, String.format(
+      headerFinding(FindingCode.XL_UNKNOWN_MANDATORY_FLAGS, String.format(
           "expected mandatory_flags within 0x3, found 0x%08x; xl refuses unknown mandatory flags", xl.mandatoryFlags()));
     }
     if (xl.optionalFlags() != 0) {
-      xlFinding(0, FindingCode.XL_UNKNOWN_OPTIONAL_FLAGS,
+      headerFinding(FindingCode.XL_UNKNOWN_OPTIONAL_FLAGS,
           String.format("expected optional_flags 0, found 0x%08x", xl.optionalFlags()));
     }
     readXlOptionalData(xl);
     if (!xl.streamV2()) {
-      xlFinding(0, FindingCode.LEGACY_IMAGE,
+      headerFinding(FindingCode.LEGACY_IMAGE,
           "mandatory_flags lacks STREAMv2: a pre-v2 (Xen <= 4.5) image, convert it with convert-legacy-stream");
       report.container = Container.LEGACY;
       return;
@@ -213,12 +213,12 @@ public final class ImageReader {
     ctx.at(Layer.XL, -1, "xl_optional_data");
     long optLen = xl.optionalDataLen();
     if (optLen > ctx.source.remaining()) {
-      xlFinding(XlHeader.OPTIONAL_DATA_LEN_OFFSET, FindingCode.TRUNCATED,
+      configFinding(start, FindingCode.TRUNCATED,
           "optional_data_len " + optLen + " but only " + ctx.source.remaining() + " bytes remain");
       throw new EndOfInput(start);
     }
     if (optLen < XlHeader.CONFIG_LEN_SIZE) {
-      xlFinding(start, FindingCode.XL_NO_CONFIG,
+      configFinding(start, FindingCode.XL_NO_CONFIG,
           "optional_data_len " + optLen + " has no room for config_len: the image carries no guest config");
       skipOrTruncate(optLen, start);
       return;
@@ -226,14 +226,14 @@ public final class ImageReader {
     long configLen = Integer.toUnsignedLong(ctx.read(4, ByteOrder.LITTLE_ENDIAN, start).getInt(0));
     long room = optLen - XlHeader.CONFIG_LEN_SIZE;
     if (configLen > room) {
-      xlFinding(start, FindingCode.XL_CONFIG_LENGTH,
+      configFinding(start, FindingCode.XL_CONFIG_LENGTH,
           "config_len " + configLen + " exceeds the " + room + " bytes of optional data after it");
       skipOrTruncate(room, start);
       return;
     }
     long configAt = ctx.source.position();
     if (configLen > ctx.options.maxConfigBytes()) {
-      xlFinding(configAt, FindingCode.XL_CONFIG_TOO_LARGE,
+      configFinding(configAt, FindingCode.XL_CONFIG_TOO_LARGE,
           "config of " + configLen + " bytes exceeds the cap of " + ctx.options.maxConfigBytes() + "; not parsed");
       skipOrTruncate(configLen, configAt);
     } else if (configLen > 0) {
@@ -241,7 +241,7 @@ public final class ImageReader {
       parseXlConfig(xl, config, configAt);
     }
     if (room > configLen) {
-      xlFinding(ctx.source.position(), FindingCode.XL_EXTRA_OPTIONAL_DATA,
+      configFinding(ctx.source.position(), FindingCode.XL_EXTRA_OPTIONAL_DATA,
           (room - configLen) + " bytes of optional data after the config; xl ignores them");
       skipOrTruncate(room - configLen, ctx.source.position());
     }
@@ -252,12 +252,12 @@ public final class ImageReader {
     if (!xl.json()) {
       int text = n > 0 && config[n - 1] == 0 ? n - 1 : n;
       report.config = GuestConfigParser.text(config, text);
-      xlFinding(at, FindingCode.XL_CONFIG_TEXT, "config is xl config-file text (JSON flag clear)");
+      configFinding(at, FindingCode.XL_CONFIG_TEXT, "config is xl config-file text (JSON flag clear)");
       return;
     }
     int text = n;
     if (config[n - 1] != 0) {
-      xlFinding(at, FindingCode.XL_CONFIG_NOT_NUL_TERMINATED, "JSON config of " + n + " bytes does not end in NUL");
+      configFinding(at, FindingCode.XL_CONFIG_NOT_NUL_TERMINATED, "JSON config of " + n + " bytes does not end in NUL");
     } else {
       text = n - 1;
     }
@@ -265,7 +265,7 @@ public final class ImageReader {
       report.config = GuestConfigParser.json(config, text);
     } catch (Exception e) {
       String why = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
-      xlFinding(at, FindingCode.XL_CONFIG_INVALID, "JSON config does not parse: " + why);
+      configFinding(at, FindingCode.XL_CONFIG_INVALID, "JSON config does not parse: " + why);
     }
   }
 
@@ -283,17 +283,17 @@ public final class ImageReader {
     }
     LibvirtHeader lv = LibvirtHeader.decode(h);
     if (!lv.unusedZero()) {
-      xlFinding(LibvirtHeader.UNUSED_OFFSET, FindingCode.LIBVIRT_HEADER_RESERVED, "the 40 unused header bytes are not zero");
+      headerFinding(FindingCode.LIBVIRT_HEADER_RESERVED, "the 40 unused header bytes are not zero");
     }
     long xmlAt = ctx.source.position();
     ctx.at(Layer.XL, -1, "libvirt_xml");
     if (lv.xmlLength() > ctx.source.remaining()) {
-      xlFinding(LibvirtHeader.XML_LEN_OFFSET, FindingCode.TRUNCATED,
+      configFinding(xmlAt, FindingCode.TRUNCATED,
           "xmlLen " + lv.xmlLength() + " but only " + ctx.source.remaining() + " bytes remain");
       throw new EndOfInput(xmlAt);
     }
     if (lv.xmlLength() > ctx.options.maxConfigBytes()) {
-      xlFinding(xmlAt, FindingCode.LIBVIRT_XML_TOO_LARGE,
+      configFinding(xmlAt, FindingCode.LIBVIRT_XML_TOO_LARGE,
           "domain XML of " + lv.xmlLength() + " bytes exceeds the cap of " + ctx.options.maxConfigBytes());
       skipOrTruncate(lv.xmlLength(), xmlAt);
     } else {
@@ -304,17 +304,17 @@ public final class ImageReader {
       }
       report.config = GuestConfigParser.libvirtXml(xml, n);
       if (report.config.name() == null && report.config.uuid() == null) {
-        xlFinding(xmlAt, FindingCode.LIBVIRT_XML_INVALID, "domain XML has no <name> or <uuid>");
+        configFinding(xmlAt, FindingCode.LIBVIRT_XML_INVALID, "domain XML has no <name> or <uuid>");
       }
     }
     if (lv.version() == LibvirtHeader.VERSION_LEGACY) {
-      xlFinding(LibvirtHeader.VERSION_OFFSET, FindingCode.LEGACY_IMAGE,
+      headerFinding(FindingCode.LEGACY_IMAGE,
           "libvirt save image version 1 holds a pre-v2 stream: convert it with convert-legacy-stream");
       report.container = Container.LEGACY;
       return;
     }
     if (lv.version() != LibvirtHeader.VERSION_V2) {
-      xlFinding(LibvirtHeader.VERSION_OFFSET, FindingCode.LIBVIRT_BAD_VERSION,
+      headerFinding(FindingCode.LIBVIRT_BAD_VERSION,
           "expected version 2 (libxl v2 stream), found " + lv.version());
       return;
     }
@@ -378,8 +378,15 @@ public final class ImageReader {
     ctx.report(code, 0, -1, "input", Layer.XL, message);
   }
 
-  private void xlFinding(long at, FindingCode code, String message) {
+  /** A finding about the xl or libvirt header as a whole (offset 0). */
+  private void headerFinding(FindingCode code, String message) {
     String what = report.container == Container.LIBVIRT ? "libvirt_header" : "xl_header";
+    ctx.report(code, 0, -1, what, Layer.XL, message);
+  }
+
+  /** A finding about the stored config: xl optional data or libvirt domain XML. */
+  private void configFinding(long at, FindingCode code, String message) {
+    String what = report.container == Container.LIBVIRT ? "libvirt_xml" : "xl_optional_data";
     ctx.report(code, at, -1, what, Layer.XL, message);
   }
 

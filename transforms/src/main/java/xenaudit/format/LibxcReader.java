@@ -196,10 +196,27 @@ final class LibxcReader {
    * @throws EndOfInput when the input ends first
    */
   StreamOutcome readRecords() throws IOException {
+    return readRecords(null, -1);
+  }
+
+  /**
+   * As {@link #readRecords()}, starting with a record header the libxl reader already read (a
+   * checkpoint's libxc records that came where its CHECKPOINT_END was due).
+   */
+  StreamOutcome readRecords(RecordHeader first, long firstOffset) throws IOException {
+    RecordHeader pending = first;
     while (true) {
-      long offset = ctx.source.position();
-      ctx.at(Layer.LIBXC, index, "record_header");
-      RecordHeader h = ctx.readRecordHeader();
+      long offset;
+      RecordHeader h;
+      if (pending != null) {
+        offset = firstOffset;
+        h = pending;
+        pending = null;
+      } else {
+        offset = ctx.source.position();
+        ctx.at(Layer.LIBXC, index, "record_header");
+        h = ctx.readRecordHeader();
+      }
       if (h == null) {
         throw new EndOfInput(offset);
       }

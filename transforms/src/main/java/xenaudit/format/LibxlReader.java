@@ -77,6 +77,15 @@ final class LibxlReader {
       if (h == null) {
         throw new EndOfInput(offset);
       }
+      if (inCheckpoint && continuesLibxc(h.type())) {
+        ctx.report(FindingCode.CHECKPOINT_END_MISSING, offset, index, "record_header", Layer.LIBXL,
+            "libxc record " + LibxcRecordType.nameOf(h.type()) + " where the checkpoint's CHECKPOINT_END was due");
+        inCheckpoint = false;
+        if (afterLibxc(libxc.readRecords(h, offset)) == StreamOutcome.STOP) {
+          return StreamOutcome.STOP;
+        }
+        continue;
+      }
       long idx = index++;
       report.records++;
       String name = LibxlRecordType.nameOf(h.type());
@@ -158,6 +167,18 @@ final class LibxlReader {
       default -> throw new IllegalStateException(t.name());
     }
     return null;
+  }
+
+  /**
+   * Inside a checkpoint libxl expects emulator records, CHECKPOINT_END or END; a known libxc type
+   * other than those (LIBXC_CONTEXT's code is PAGE_DATA's) means the next checkpoint has begun.
+   */
+  private static boolean continuesLibxc(long type) {
+    return LibxcRecordType.of(type) != null
+        && type != LibxlRecordType.END.code
+        && type != LibxlRecordType.EMULATOR_XENSTORE_DATA.code
+        && type != LibxlRecordType.EMULATOR_CONTEXT.code
+        && type != LibxlRecordType.CHECKPOINT_END.code;
   }
 
   private void finish(RecordBody body, RecordHeader h, Located at) throws IOException {

@@ -31,9 +31,7 @@ class FindingCodeCoverageRuleTest {
   /** Codes no bytes can produce, and why. */
   static final Map<FindingCode, String> NOT_FROM_BYTES = Map.of(
       FindingCode.READ_ERROR, "an I/O error of the channel, not a property of the bytes",
-      FindingCode.INTERNAL_ERROR, "a bug of the reader itself",
-      FindingCode.RECORD_AFTER_END, "no reader emits it: bytes after the outermost END are TRAILING_DATA, and "
-          + "libxl records after the libxc END are the normal libxl tail");
+      FindingCode.INTERNAL_ERROR, "a bug of the reader itself");
 
   @Test
   void everyCodeIsAssertedByARuleTest() throws Exception {

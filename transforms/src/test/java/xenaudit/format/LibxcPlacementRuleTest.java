@@ -23,7 +23,6 @@ import static xenaudit.sample.StreamWriter.X86_PV_VCPU_EXTENDED;
 import static xenaudit.sample.StreamWriter.X86_TSC_INFO;
 
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import xenaudit.sample.GuestImageWriter;
 import xenaudit.sample.GuestSpec;
@@ -320,8 +319,6 @@ class LibxcPlacementRuleTest {
     check(checkpointed(HVM, 1).write()).lacks(CHECKPOINT_END_MISSING).valid();
   }
 
-  @Disabled("reader: libxc records right after the libxc CHECKPOINT's libxl records, with no CHECKPOINT_END, are "
-      + "read as libxl records (PAGE_DATA as LIBXC_CONTEXT) instead of CHECKPOINT_END_MISSING")
   @Test
   void checkpointEndMissingBeforeTheNextCheckpoint() {
     // The next checkpoint's PAGE_DATA (type 1) comes where CHECKPOINT_END was due; today it is read as a
