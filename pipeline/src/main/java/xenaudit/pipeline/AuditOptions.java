@@ -51,6 +51,15 @@ public interface AuditOptions extends S3Options {
   void setMaxFindingsPerImage(int value);
 
   @Description(
+      "Random keys the matched images are spread over before parsing. 0 = one per image (best on "
+          + "cluster runners); -1 (default) = 0, or 4 per core on the DirectRunner, which pays a fixed "
+          + "cost per bundle.")
+  @Default.Integer(-1)
+  int getSpreadBuckets();
+
+  void setSpreadBuckets(int value);
+
+  @Description(
       "Address S3 buckets path-style (http://host/bucket/key) instead of virtual-host style: "
           + "needed by MinIO, s3proxy and most S3-compatible servers reached by host name.")
   @Default.Boolean(false)

@@ -7,6 +7,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.UUID;
+import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
@@ -14,6 +15,7 @@ import org.apache.beam.sdk.io.aws2.s3.DefaultS3ClientBuilderFactory;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.options.PortablePipelineOptions;
 import xenaudit.transforms.AuditImages;
 import xenaudit.transforms.WriteAuditTables;
 
@@ -69,6 +71,21 @@ public final class AuditPipeline {
     if (options.getS3ClientFactoryClass() == DefaultS3ClientBuilderFactory.class) {
       options.setS3ClientFactoryClass(PathStyleS3ClientBuilderFactory.class);
     }
+    if (!usesS3(options)) {
+      // Nothing to fetch from AWS: keep the SDK's default region and credential chains off the
+      // instance-metadata endpoint (a link-local address no audit of local files should touch).
+      System.setProperty("aws.disableEc2Metadata", "true");
+    }
+    boolean direct = options.getRunner().getSimpleName().equals("DirectRunner");
+    PortablePipelineOptions portable = options.as(PortablePipelineOptions.class);
+    if (direct && portable.getFilesToStage() == null) {
+      // Nothing to stage in-process; left unset, every bundle re-hashes the whole classpath (~1 s).
+      portable.setFilesToStage(List.of());
+    }
+    if (options.getSpreadBuckets() < 0) {
+      int cores = direct ? options.as(DirectOptions.class).getTargetParallelism() : 0;
+      options.setSpreadBuckets(4 * cores);
+    }
     FileSystems.setDefaultPipelineOptions(options);
 
     // 2
@@ -81,10 +98,15 @@ public final class AuditPipeline {
             AuditImages.of(options.getInput())
                 .withCompression(options.getCompression())
                 .withAuditRunId(options.getAuditRunId())
-                .withMaxFindingsPerImage(options.getMaxFindingsPerImage()))
+                .withMaxFindingsPerImage(options.getMaxFindingsPerImage())
+                .withSpreadBuckets(options.getSpreadBuckets()))
         // 4
         .apply("WriteAuditTables", WriteAuditTables.to(options.getOutput()));
     return p.run();
+  }
+
+  static boolean usesS3(AuditOptions options) {
+    return options.getOutput().startsWith("s3://") || options.getInput().stream().anyMatch(i -> i.startsWith("s3://"));
   }
 
   static void checkInputsMatch(List<String> patterns) throws IOException {

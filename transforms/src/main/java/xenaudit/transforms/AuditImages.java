@@ -8,6 +8,7 @@ import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
 import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -30,31 +31,43 @@ public class AuditImages extends PTransform<PBegin, PCollectionTuple> {
   private final Compression compression;
   private final String auditRunId;
   private final int maxFindings;
+  private final int spreadBuckets;
 
-  private AuditImages(List<String> patterns, Compression compression, String auditRunId, int maxFindings) {
+  private AuditImages(
+      List<String> patterns, Compression compression, String auditRunId, int maxFindings, int spreadBuckets) {
     this.patterns = patterns;
     this.compression = compression;
     this.auditRunId = auditRunId;
     this.maxFindings = maxFindings;
+    this.spreadBuckets = spreadBuckets;
   }
 
   public static AuditImages of(List<String> patterns) {
     checkArgument(patterns != null && !patterns.isEmpty(), "at least one input pattern is required");
-    return new AuditImages(List.copyOf(patterns), Compression.AUTO, "", 1000);
+    return new AuditImages(List.copyOf(patterns), Compression.AUTO, "", 1000, 0);
   }
 
   /** AUTO (the default) picks the decompressor from the extension: .gz, .zst, .bz2, ... */
   public AuditImages withCompression(Compression c) {
-    return new AuditImages(patterns, c, auditRunId, maxFindings);
+    return new AuditImages(patterns, c, auditRunId, maxFindings, spreadBuckets);
   }
 
   public AuditImages withAuditRunId(String id) {
-    return new AuditImages(patterns, compression, id, maxFindings);
+    return new AuditImages(patterns, compression, id, maxFindings, spreadBuckets);
   }
 
   public AuditImages withMaxFindingsPerImage(int n) {
     checkArgument(n >= 1, "maxFindingsPerImage must be at least 1, got %s", n);
-    return new AuditImages(patterns, compression, auditRunId, n);
+    return new AuditImages(patterns, compression, auditRunId, n, spreadBuckets);
+  }
+
+  /**
+   * Spreads images over this many random keys (0 = one key per image). A runner that pays per
+   * bundle (the DirectRunner) wants a few per core; a cluster runner wants 0.
+   */
+  public AuditImages withSpreadBuckets(int n) {
+    checkArgument(n >= 0, "spreadBuckets must be 0 or more, got %s", n);
+    return new AuditImages(patterns, compression, auditRunId, maxFindings, n);
   }
 
   @Override
@@ -65,7 +78,9 @@ public class AuditImages extends PTransform<PBegin, PCollectionTuple> {
             // A pattern that matches nothing fails the job: an empty audit is never a success.
             .apply("MatchImages", FileIO.matchAll().withEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW))
             // One huge image must not hold back the ones listed after it on the same worker.
-            .apply("SpreadImages", Reshuffle.viaRandomKey())
+            .apply("SpreadImages", spreadBuckets == 0
+                ? Reshuffle.<MatchResult.Metadata>viaRandomKey()
+                : Reshuffle.<MatchResult.Metadata>viaRandomKey().withNumBuckets(spreadBuckets))
             .apply("ReadMatches", FileIO.readMatches().withCompression(compression))
             .apply(
                 "ParseImages",
@@ -88,6 +103,7 @@ public class AuditImages extends PTransform<PBegin, PCollectionTuple> {
     builder
         .add(DisplayData.item("patterns", String.join(",", patterns)))
         .add(DisplayData.item("compression", compression.toString()))
-        .add(DisplayData.item("auditRunId", auditRunId));
+        .add(DisplayData.item("auditRunId", auditRunId))
+        .add(DisplayData.item("spreadBuckets", spreadBuckets));
   }
 }

@@ -1,0 +1,287 @@
+package xenaudit.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.zip.GZIPOutputStream;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import xenaudit.format.CpuidLeaf;
+import xenaudit.format.FindingCode;
+import xenaudit.format.ImageReader;
+import xenaudit.format.ImageReport;
+import xenaudit.format.MsrEntry;
+import xenaudit.sample.ManifestEntry;
+import xenaudit.sample.SampleFleet;
+import xenaudit.transforms.AuditTables;
+
+/**
+ * The whole job on a generated fleet, local and on a real S3 server, read back with DuckDB and
+ * compared with the generator's truth, row by row and column by column.
+ */
+class AuditPipelineTest {
+  static final List<String> STREAMS_COLUMNS = List.of("source_uri", "size_bytes", "container", "stream_version",
+      "guest_type", "xen_major", "xen_minor", "guest_name", "guest_uuid", "guest_id", "status", "error_count",
+      "warning_count", "record_count", "page_count", "cpuid_leaf_count", "msr_count", "bytes_read", "audit_run_id");
+  static final List<String> CPUID_COLUMNS =
+      List.of("guest_id", "source_uri", "leaf", "subleaf", "eax", "ebx", "ecx", "edx");
+  static final List<String> MSR_COLUMNS = List.of("guest_id", "source_uri", "msr_index", "flags", "value", "value_hex");
+  static final List<String> FINDINGS_COLUMNS = List.of("guest_id", "source_uri", "severity", "code", "message",
+      "byte_offset", "record_index", "record_type", "layer");
+  static final Map<String, List<String>> COLUMNS = Map.of(AuditTables.STREAMS, STREAMS_COLUMNS,
+      AuditTables.CPUID_POLICY, CPUID_COLUMNS, AuditTables.MSR_POLICY, MSR_COLUMNS, AuditTables.FINDINGS, FINDINGS_COLUMNS);
+  static final List<String> STRING_COLUMNS = List.of("source_uri", "container", "guest_type", "guest_name",
+      "guest_uuid", "guest_id", "status", "audit_run_id", "value_hex", "severity", "code", "message", "record_type", "layer");
+
+  @TempDir static Path work;
+  static Path fleet;
+  static Map<String, ManifestEntry> truth;
+
+  @BeforeAll
+  static void generateFleet() throws IOException {
+    fleet = work.resolve("fleet");
+    List<ManifestEntry> entries = SampleFleet.generate(
+        SampleFleet.Options.defaults(fleet).withGuests(10).withSeed(11).withMemory(16L << 20).withCorrupt(true));
+    // The manifest is the truth, not an input.
+    Files.move(fleet.resolve(SampleFleet.MANIFEST), work.resolve(SampleFleet.MANIFEST));
+    truth = entries.stream().collect(Collectors.toMap(ManifestEntry::file, e -> e));
+  }
+
+  static AuditOptions options(String input, String output, List<String> extra) {
+    List<String> args = new ArrayList<>(List.of("--runner=DirectRunner", "--targetParallelism=2",
+        "--input=" + input, "--output=" + output, "--auditRunId=test-run"));
+    args.addAll(extra);
+    PipelineOptionsFactory.register(AuditOptions.class);
+    return PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).withValidation().as(AuditOptions.class);
+  }
+
+  static String fileName(Object sourceUri) {
+    String s = (String) sourceUri;
+    return s.substring(s.lastIndexOf('/') + 1);
+  }
+
+  @Test
+  void localFleetTablesMatchTheTruthAndVerifyImage() throws Exception {
+    Path out = work.resolve("out-local");
+    AuditSummary summary = AuditPipeline.runAndWait(options(fleet + "/*", out.toString(), List.of()));
+    assertEquals(truth.size(), summary.images());
+    try (DuckDbTables db = new DuckDbTables(out)) {
+      checkSchemas(db);
+      checkAgainstTruth(db, "");
+      // verify-image's verdict (the format core on the local file) equals the pipeline's.
+      for (Map<String, Object> row : db.rows(AuditTables.STREAMS, "")) {
+        ImageReport r = ImageReader.read(Path.of((String) row.get("source_uri")));
+        assertEquals(r.status().label(), row.get("status"), row::toString);
+        assertEquals(r.errorCount(), row.get("error_count"), row::toString);
+        assertEquals(r.warningCount(), row.get("warning_count"), row::toString);
+        assertEquals(r.bytesRead(), row.get("bytes_read"), row::toString);
+      }
+    }
+  }
+
+  @Test
+  void s3InAndOutAgainstARealLocalServer() throws Exception {
+    try (S3ProxyServer s3 = S3ProxyServer.start(work.resolve("s3"))) {
+      s3.bucket("archive");
+      Path outBucket = s3.bucket("audit");
+      try (S3Client client = S3Client.builder()
+          .endpointOverride(URI.create(s3.endpoint()))
+          .region(Region.US_EAST_1)
+          .forcePathStyle(true)
+          .credentialsProvider(StaticCredentialsProvider.create(
+              AwsBasicCredentials.create(S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY)))
+          .build()) {
+        for (String f : truth.keySet()) {
+          // A sub-prefix per kind, so the pattern must descend (**).
+          String key = "images/" + (truth.get(f).corruption() == null ? "fleet/" : "corrupt/") + f;
+          client.putObject(PutObjectRequest.builder().bucket("archive").key(key).build(),
+              RequestBody.fromFile(fleet.resolve(f)));
+        }
+      }
+      AuditSummary summary = AuditPipeline.runAndWait(
+          options("s3://archive/images/**", "s3://audit/run-1", s3.beamArgs()));
+      assertEquals(truth.size(), summary.images());
+      // The objects the job wrote through the S3 API are plain files in the server's data folder.
+      try (DuckDbTables db = new DuckDbTables(outBucket.resolve("run-1"))) {
+        checkSchemas(db);
+        checkAgainstTruth(db, "s3://archive/images/");
+      }
+    }
+  }
+
+  @Test
+  void compressedImagesGiveTheSameRowsAsUncompressed() throws Exception {
+    Path dir = Files.createDirectories(work.resolve("compressed"));
+    List<String> picked = truth.values().stream()
+        .filter(e -> e.corruption() == null && !e.cpuid().isEmpty())
+        .map(ManifestEntry::file).sorted().limit(2).collect(Collectors.toList());
+    picked.add(truth.values().stream().filter(e -> e.corruption() != null && !e.valid())
+        .map(ManifestEntry::file).sorted().findFirst().orElseThrow());
+    for (String f : picked) {
+      Files.copy(fleet.resolve(f), dir.resolve(f));
+      try (InputStream in = Files.newInputStream(fleet.resolve(f));
+          OutputStream gz = new GZIPOutputStream(Files.newOutputStream(dir.resolve(f + ".gz")));
+          OutputStream zst = new com.github.luben.zstd.ZstdOutputStream(Files.newOutputStream(dir.resolve(f + ".zst")))) {
+        byte[] buf = in.readAllBytes();
+        gz.write(buf);
+        zst.write(buf);
+      }
+    }
+    Path out = work.resolve("out-compressed");
+    AuditPipeline.runAndWait(options(dir + "/*", out.toString(), List.of()));
+    try (DuckDbTables db = new DuckDbTables(out)) {
+      Map<String, Map<String, Object>> streams = new HashMap<>();
+      for (Map<String, Object> r : db.rows(AuditTables.STREAMS, "")) {
+        streams.put(fileName(r.get("source_uri")), r);
+      }
+      assertEquals(picked.size() * 3, streams.size());
+      for (String f : picked) {
+        Map<String, Object> plain = streams.get(f);
+        for (String ext : List.of(".gz", ".zst")) {
+          Map<String, Object> c = streams.get(f + ext);
+          assertNotNull(c, f + ext);
+          // guest_id falls back to the object's URI for bare streams, so it differs by extension.
+          for (String col : List.of("status", "container", "stream_version", "guest_type", "guest_name",
+              "error_count", "warning_count", "record_count", "page_count", "cpuid_leaf_count", "msr_count")) {
+            assertEquals(plain.get(col), c.get(col), f + ext + " " + col);
+          }
+          for (String table : List.of(AuditTables.CPUID_POLICY, AuditTables.MSR_POLICY)) {
+            assertEquals(policyRows(db, table, dir.resolve(f)), policyRows(db, table, dir.resolve(f + ext)), f + ext + " " + table);
+          }
+          assertEquals(findingRows(db, dir.resolve(f)), findingRows(db, dir.resolve(f + ext)), f + ext + " findings");
+        }
+      }
+    }
+  }
+
+  @Test
+  void anInputThatMatchesNothingIsAClearError() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () ->
+        AuditPipeline.runAndWait(options(work.resolve("nothing-here") + "/*", work.resolve("out-none").toString(), List.of())));
+    assertTrue(e.getMessage().contains("matches no object"), e.getMessage());
+  }
+
+  private static List<List<Object>> policyRows(DuckDbTables db, String table, Path source) throws Exception {
+    List<List<Object>> out = new ArrayList<>();
+    for (Map<String, Object> r : db.rows(table, "WHERE source_uri = '" + source + "' ORDER BY 3, 4")) {
+      List<Object> v = new ArrayList<>(r.values());
+      v.subList(0, 2).clear(); // guest_id (the URI for bare streams) and source_uri differ by extension
+      out.add(v);
+    }
+    return out;
+  }
+
+  private static List<List<Object>> findingRows(DuckDbTables db, Path source) throws Exception {
+    List<List<Object>> out = new ArrayList<>();
+    for (Map<String, Object> r : db.rows(AuditTables.FINDINGS,
+        "WHERE source_uri = '" + source + "' ORDER BY byte_offset, code, message")) {
+      out.add(List.of(r.get("severity"), r.get("code"), r.get("byte_offset"), String.valueOf(r.get("record_index")),
+          r.get("record_type"), r.get("layer")));
+    }
+    return out;
+  }
+
+  private static void checkSchemas(DuckDbTables db) throws Exception {
+    for (String table : AuditTables.ALL) {
+      Map<String, String> types = db.physicalTypes(table);
+      assertEquals(COLUMNS.get(table), new ArrayList<>(types.keySet()), table + " columns");
+      types.forEach((col, type) -> assertEquals(STRING_COLUMNS.contains(col) ? "BYTE_ARRAY" : "INT64", type,
+          table + "." + col));
+    }
+  }
+
+  /** Every row of every table against the manifest. */
+  private static void checkAgainstTruth(DuckDbTables db, String uriPrefix) throws Exception {
+    List<Map<String, Object>> streams = db.rows(AuditTables.STREAMS, "");
+    assertEquals(truth.size(), streams.size(), "exactly one streams row per input object");
+    Map<String, Map<String, Object>> byFile = new HashMap<>();
+    for (Map<String, Object> r : streams) {
+      Map<String, Object> before = byFile.put(fileName(r.get("source_uri")), r);
+      if (before != null) {
+        throw new AssertionError("two streams rows for one object: " + before + " and " + r + "; files: "
+            + db.query("SELECT filename, count(*) FROM read_parquet('" + db.glob(AuditTables.STREAMS)
+                + "', filename=true) GROUP BY 1"));
+      }
+      assertTrue(((String) r.get("source_uri")).startsWith(uriPrefix), r::toString);
+      assertEquals("test-run", r.get("audit_run_id"));
+    }
+    for (ManifestEntry e : truth.values()) {
+      Map<String, Object> r = byFile.get(e.file());
+      assertNotNull(r, "no streams row for " + e.file());
+      assertEquals(e.expectedStatus(), r.get("status"), e.file());
+      assertEquals(e.sizeBytes(), r.get("size_bytes"), e.file());
+      String uri = (String) r.get("source_uri");
+      List<String> codes = db.rows(AuditTables.FINDINGS, "WHERE source_uri = '" + uri + "'").stream()
+          .map(f -> (String) f.get("code")).collect(Collectors.toList());
+      for (FindingCode c : e.expectedCodes()) {
+        assertTrue(codes.contains(c.name()), e.file() + " lacks " + c + ": " + codes);
+      }
+      if (e.corruption() != null) {
+        continue; // identity of damaged images is checked by the format tests
+      }
+      assertEquals(e.container(), r.get("container"), e.file());
+      assertEquals((long) e.streamVersion(), r.get("stream_version"), e.file());
+      assertEquals(e.guestType(), r.get("guest_type"), e.file());
+      assertEquals(e.xenVersion(), r.get("xen_major") + "." + r.get("xen_minor"), e.file());
+      assertEquals(e.guestName(), r.get("guest_name"), e.file());
+      assertEquals(e.guestUuid(), r.get("guest_uuid"), e.file());
+      String id = e.guestUuid() != null ? e.guestUuid() : e.guestName() != null ? e.guestName() : uri;
+      assertEquals(id, r.get("guest_id"), e.file());
+      assertEquals(e.pages(), r.get("page_count"), e.file());
+      assertEquals((long) e.cpuid().size(), r.get("cpuid_leaf_count"), e.file());
+      assertEquals((long) e.msr().size(), r.get("msr_count"), e.file());
+
+      List<Map<String, Object>> cpuid = db.rows(AuditTables.CPUID_POLICY, "WHERE source_uri = '" + uri + "'");
+      assertEquals(e.cpuid().size(), cpuid.size(), e.file());
+      List<CpuidLeaf> got = cpuid.stream().map(x -> new CpuidLeaf(i(x, "leaf"), i(x, "subleaf"), i(x, "eax"),
+          i(x, "ebx"), i(x, "ecx"), i(x, "edx"))).sorted(AuditPipelineTest::byLeaf).collect(Collectors.toList());
+      assertEquals(e.cpuid().stream().sorted(AuditPipelineTest::byLeaf).collect(Collectors.toList()), got, e.file());
+      for (Map<String, Object> x : cpuid) {
+        assertEquals(id, x.get("guest_id"));
+        for (String reg : List.of("leaf", "subleaf", "eax", "ebx", "ecx", "edx")) {
+          long v = (Long) x.get(reg);
+          assertTrue(v >= 0 && v <= 0xFFFFFFFFL, "u32 stored unsigned in INT64: " + reg + "=" + v);
+        }
+      }
+      List<Map<String, Object>> msr = db.rows(AuditTables.MSR_POLICY, "WHERE source_uri = '" + uri + "' ORDER BY msr_index");
+      List<MsrEntry> gotMsr = msr.stream().map(x -> new MsrEntry(i(x, "msr_index"), i(x, "flags"), (Long) x.get("value")))
+          .collect(Collectors.toList());
+      assertEquals(e.msr().stream().sorted((a, b) -> Long.compare(a.uIndex(), b.uIndex())).collect(Collectors.toList()),
+          gotMsr, e.file());
+      for (Map<String, Object> x : msr) {
+        assertEquals(String.format("0x%016x", (Long) x.get("value")), x.get("value_hex"));
+      }
+    }
+  }
+
+  private static int i(Map<String, Object> row, String col) {
+    return (int) (long) (Long) row.get(col);
+  }
+
+  private static int byLeaf(CpuidLeaf a, CpuidLeaf b) {
+    int c = Long.compare(a.uLeaf(), b.uLeaf());
+    return c != 0 ? c : Long.compare(a.uSubleaf(), b.uSubleaf());
+  }
+
+}
