@@ -60,6 +60,14 @@ public interface AuditOptions extends S3Options {
   void setSpreadBuckets(int value);
 
   @Description(
+      "Parquet files per table. 0 = the runner decides; -1 (default) = 0, or 1 on the DirectRunner, "
+          + "where the runner's own sharding costs several times the audit itself.")
+  @Default.Integer(-1)
+  int getOutputShards();
+
+  void setOutputShards(int value);
+
+  @Description(
       "Address S3 buckets path-style (http://host/bucket/key) instead of virtual-host style: "
           + "needed by MinIO, s3proxy and most S3-compatible servers reached by host name.")
   @Default.Boolean(false)

@@ -5,7 +5,10 @@ import java.io.PrintStream;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.sdk.Pipeline;
@@ -77,10 +80,18 @@ public final class AuditPipeline {
       System.setProperty("aws.disableEc2Metadata", "true");
     }
     boolean direct = options.getRunner().getSimpleName().equals("DirectRunner");
+    if (direct) {
+      // These checks walk the whole graph for every bundle; our DoFns never mutate their input.
+      options.as(DirectOptions.class).setEnforceImmutability(false);
+      options.as(DirectOptions.class).setEnforceEncodability(false);
+    }
     PortablePipelineOptions portable = options.as(PortablePipelineOptions.class);
     if (direct && portable.getFilesToStage() == null) {
       // Nothing to stage in-process; left unset, every bundle re-hashes the whole classpath (~1 s).
       portable.setFilesToStage(List.of());
+    }
+    if (options.getOutputShards() < 0) {
+      options.setOutputShards(direct ? 1 : 0);
     }
     if (options.getSpreadBuckets() < 0) {
       int cores = direct ? options.as(DirectOptions.class).getTargetParallelism() : 0;
@@ -89,19 +100,19 @@ public final class AuditPipeline {
     FileSystems.setDefaultPipelineOptions(options);
 
     // 2
-    checkInputsMatch(options.getInput());
+    List<MatchResult.Metadata> matched = matchInputs(options.getInput());
 
     Pipeline p = Pipeline.create(options);
     // 3
     p.apply(
             "AuditImages",
-            AuditImages.of(options.getInput())
+            AuditImages.ofMatched(options.getInput(), matched)
                 .withCompression(options.getCompression())
                 .withAuditRunId(options.getAuditRunId())
                 .withMaxFindingsPerImage(options.getMaxFindingsPerImage())
                 .withSpreadBuckets(options.getSpreadBuckets()))
         // 4
-        .apply("WriteAuditTables", WriteAuditTables.to(options.getOutput()));
+        .apply("WriteAuditTables", WriteAuditTables.to(options.getOutput()).withNumShards(options.getOutputShards()));
     return p.run();
   }
 
@@ -109,8 +120,10 @@ public final class AuditPipeline {
     return options.getOutput().startsWith("s3://") || options.getInput().stream().anyMatch(i -> i.startsWith("s3://"));
   }
 
-  static void checkInputsMatch(List<String> patterns) throws IOException {
+  /** Lists every pattern; one that matches nothing is an error. Objects matched twice count once. */
+  static List<MatchResult.Metadata> matchInputs(List<String> patterns) throws IOException {
     List<MatchResult> matches = FileSystems.match(patterns, EmptyMatchTreatment.ALLOW);
+    Map<String, MatchResult.Metadata> objects = new LinkedHashMap<>();
     for (int i = 0; i < patterns.size(); i++) {
       MatchResult m = matches.get(i);
       if (m.status() == MatchResult.Status.ERROR) {
@@ -120,7 +133,11 @@ public final class AuditPipeline {
         throw new IllegalArgumentException(
             "--input " + patterns.get(i) + " matches no object (for everything under a prefix use /**)");
       }
+      for (MatchResult.Metadata object : m.metadata()) {
+        objects.putIfAbsent(object.resourceId().toString(), object);
+      }
     }
+    return new ArrayList<>(objects.values());
   }
 
   static void printUsage(PrintStream out) {

@@ -9,12 +9,14 @@ import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.io.fs.MetadataCoderV2;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTagList;
 
@@ -28,14 +30,18 @@ import org.apache.beam.sdk.values.TupleTagList;
  */
 public class AuditImages extends PTransform<PBegin, PCollectionTuple> {
   private final List<String> patterns;
+  /** Objects already listed by the caller; when set, {@link #patterns} are only for display. */
+  private final List<MatchResult.Metadata> matched;
+
   private final Compression compression;
   private final String auditRunId;
   private final int maxFindings;
   private final int spreadBuckets;
 
-  private AuditImages(
-      List<String> patterns, Compression compression, String auditRunId, int maxFindings, int spreadBuckets) {
+  private AuditImages(List<String> patterns, List<MatchResult.Metadata> matched, Compression compression,
+      String auditRunId, int maxFindings, int spreadBuckets) {
     this.patterns = patterns;
+    this.matched = matched;
     this.compression = compression;
     this.auditRunId = auditRunId;
     this.maxFindings = maxFindings;
@@ -44,21 +50,30 @@ public class AuditImages extends PTransform<PBegin, PCollectionTuple> {
 
   public static AuditImages of(List<String> patterns) {
     checkArgument(patterns != null && !patterns.isEmpty(), "at least one input pattern is required");
-    return new AuditImages(List.copyOf(patterns), Compression.AUTO, "", 1000, 0);
+    return new AuditImages(List.copyOf(patterns), null, Compression.AUTO, "", 1000, 0);
+  }
+
+  /**
+   * Audits objects the caller has already listed (say, to refuse an input that matches nothing
+   * before the job starts). Saves a second listing, and the per-object bundles of a matching step.
+   */
+  public static AuditImages ofMatched(List<String> patterns, List<MatchResult.Metadata> matched) {
+    checkArgument(matched != null && !matched.isEmpty(), "at least one matched object is required");
+    return new AuditImages(List.copyOf(patterns), List.copyOf(matched), Compression.AUTO, "", 1000, 0);
   }
 
   /** AUTO (the default) picks the decompressor from the extension: .gz, .zst, .bz2, ... */
   public AuditImages withCompression(Compression c) {
-    return new AuditImages(patterns, c, auditRunId, maxFindings, spreadBuckets);
+    return new AuditImages(patterns, matched, c, auditRunId, maxFindings, spreadBuckets);
   }
 
   public AuditImages withAuditRunId(String id) {
-    return new AuditImages(patterns, compression, id, maxFindings, spreadBuckets);
+    return new AuditImages(patterns, matched, compression, id, maxFindings, spreadBuckets);
   }
 
   public AuditImages withMaxFindingsPerImage(int n) {
     checkArgument(n >= 1, "maxFindingsPerImage must be at least 1, got %s", n);
-    return new AuditImages(patterns, compression, auditRunId, n, spreadBuckets);
+    return new AuditImages(patterns, matched, compression, auditRunId, n, spreadBuckets);
   }
 
   /**
@@ -67,16 +82,20 @@ public class AuditImages extends PTransform<PBegin, PCollectionTuple> {
    */
   public AuditImages withSpreadBuckets(int n) {
     checkArgument(n >= 0, "spreadBuckets must be 0 or more, got %s", n);
-    return new AuditImages(patterns, compression, auditRunId, maxFindings, n);
+    return new AuditImages(patterns, matched, compression, auditRunId, maxFindings, n);
   }
 
   @Override
   public PCollectionTuple expand(PBegin input) {
+    PCollection<MatchResult.Metadata> objects =
+        matched != null
+            ? input.apply("CreateMatches", Create.of(matched).withCoder(MetadataCoderV2.of()))
+            : input
+                .apply("CreatePatterns", Create.of(patterns))
+                // A pattern that matches nothing fails the job: an empty audit is never a success.
+                .apply("MatchImages", FileIO.matchAll().withEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW));
     PCollectionTuple rows =
-        input
-            .apply("CreatePatterns", Create.of(patterns))
-            // A pattern that matches nothing fails the job: an empty audit is never a success.
-            .apply("MatchImages", FileIO.matchAll().withEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW))
+        objects
             // One huge image must not hold back the ones listed after it on the same worker.
             .apply("SpreadImages", spreadBuckets == 0
                 ? Reshuffle.<MatchResult.Metadata>viaRandomKey()
