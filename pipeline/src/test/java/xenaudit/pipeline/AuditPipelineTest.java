@@ -1,6 +1,7 @@
 package xenaudit.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -89,6 +90,7 @@ class AuditPipelineTest {
     try (DuckDbTables db = new DuckDbTables(out)) {
       checkSchemas(db);
       checkAgainstTruth(db, "");
+      checkTsxQuery(db, out);
       // verify-image's verdict (the format core on the local file) equals the pipeline's.
       for (Map<String, Object> row : db.rows(AuditTables.STREAMS, "")) {
         ImageReport r = ImageReader.read(Path.of((String) row.get("source_uri")));
@@ -98,6 +100,28 @@ class AuditPipelineTest {
         assertEquals(r.bytesRead(), row.get("bytes_read"), row::toString);
       }
     }
+  }
+
+  /** The README's first example query, against the truth: RTM exposed, TAA_NO not set. */
+  private static void checkTsxQuery(DuckDbTables db, Path out) throws Exception {
+    String sql = String.join("\n",
+        "SELECT s.guest_id, s.guest_name, s.source_uri",
+        "FROM read_parquet('OUT/streams/*.parquet') s",
+        "JOIN read_parquet('OUT/cpuid_policy/*.parquet') c USING (guest_id, source_uri)",
+        "WHERE c.leaf = 7 AND c.subleaf = 0 AND (c.ebx >> 11) & 1 = 1",
+        "  AND NOT EXISTS (SELECT 1 FROM read_parquet('OUT/msr_policy/*.parquet') m",
+        "                  WHERE m.source_uri = s.source_uri AND m.msr_index = 266 AND (m.value >> 8) & 1 = 1);");
+    String readme = Files.readString(Path.of("..", "README.md"));
+    assertTrue(readme.contains(sql), "the README shows this query");
+    java.util.Set<String> got = db.query(sql.replace("OUT/", out.toAbsolutePath() + "/")).stream()
+        .map(r -> fileName(r.get("source_uri"))).filter(f -> truth.get(f).corruption() == null)
+        .collect(Collectors.toSet());
+    java.util.Set<String> expected = truth.values().stream().filter(e -> e.corruption() == null)
+        .filter(e -> e.cpuid().stream().anyMatch(l -> l.leaf() == 7 && l.subleaf() == 0 && (l.ebx() >>> 11 & 1) == 1))
+        .filter(e -> e.msr().stream().noneMatch(m -> m.index() == 0x10A && (m.value() >>> 8 & 1) == 1))
+        .map(ManifestEntry::file).collect(Collectors.toSet());
+    assertFalse(expected.isEmpty(), "the fleet has a guest with TSX and no TAA_NO");
+    assertEquals(expected, got);
   }
 
   @Test
@@ -142,10 +166,13 @@ class AuditPipelineTest {
       Files.copy(fleet.resolve(f), dir.resolve(f));
       try (InputStream in = Files.newInputStream(fleet.resolve(f));
           OutputStream gz = new GZIPOutputStream(Files.newOutputStream(dir.resolve(f + ".gz")));
-          OutputStream zst = new com.github.luben.zstd.ZstdOutputStream(Files.newOutputStream(dir.resolve(f + ".zst")))) {
+          OutputStream zst = new com.github.luben.zstd.ZstdOutputStream(Files.newOutputStream(dir.resolve(f + ".zst")));
+          OutputStream bz2 = new org.apache.commons.compress.compressors.bzip2.BZip2CompressorOutputStream(
+              Files.newOutputStream(dir.resolve(f + ".bz2")))) {
         byte[] buf = in.readAllBytes();
         gz.write(buf);
         zst.write(buf);
+        bz2.write(buf);
       }
     }
     Path out = work.resolve("out-compressed");
@@ -155,10 +182,10 @@ class AuditPipelineTest {
       for (Map<String, Object> r : db.rows(AuditTables.STREAMS, "")) {
         streams.put(fileName(r.get("source_uri")), r);
       }
-      assertEquals(picked.size() * 3, streams.size());
+      assertEquals(picked.size() * 4, streams.size());
       for (String f : picked) {
         Map<String, Object> plain = streams.get(f);
-        for (String ext : List.of(".gz", ".zst")) {
+        for (String ext : List.of(".gz", ".zst", ".bz2")) {
           Map<String, Object> c = streams.get(f + ext);
           assertNotNull(c, f + ext);
           // guest_id falls back to the object's URI for bare streams, so it differs by extension.
