@@ -51,6 +51,14 @@ public interface AuditOptions extends S3Options {
   void setMaxFindingsPerImage(int value);
 
   @Description(
+      "Read every page of every image and report its CRC32C (a PAGE_PAYLOAD_CHECKSUM finding) instead "
+          + "of skipping page payload: end-to-end integrity of the archive, at the cost of reading it all.")
+  @Default.Boolean(false)
+  boolean getReadPagePayload();
+
+  void setReadPagePayload(boolean value);
+
+  @Description(
       "Random keys the matched images are spread over before parsing. 0 = one per image (best on "
           + "cluster runners); -1 (default) = 0, or 4 per core on the DirectRunner, which pays a fixed "
           + "cost per bundle.")

@@ -110,7 +110,8 @@ public final class AuditPipeline {
                 .withCompression(options.getCompression())
                 .withAuditRunId(options.getAuditRunId())
                 .withMaxFindingsPerImage(options.getMaxFindingsPerImage())
-                .withSpreadBuckets(options.getSpreadBuckets()))
+                .withSpreadBuckets(options.getSpreadBuckets())
+                .withReadPagePayload(options.getReadPagePayload()))
         // 4
         .apply("WriteAuditTables", WriteAuditTables.to(options.getOutput()).withNumShards(options.getOutputShards()));
     return p.run();

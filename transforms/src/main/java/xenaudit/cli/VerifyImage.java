@@ -42,6 +42,7 @@ public final class VerifyImage {
 
   static int run(String[] args, PrintStream out, PrintStream err) {
     boolean json = false;
+    ReadOptions readOptions = ReadOptions.DEFAULTS;
     List<Path> files = new ArrayList<>();
     boolean options = true;
     for (String a : args) {
@@ -49,6 +50,8 @@ public final class VerifyImage {
         options = false;
       } else if (options && a.equals("--json")) {
         json = true;
+      } else if (options && a.equals("--read-page-payload")) {
+        readOptions = readOptions.withReadPagePayload(true);
       } else if (options && (a.equals("-h") || a.equals("--help"))) {
         out.println(usage());
         return 0;
@@ -65,7 +68,7 @@ public final class VerifyImage {
     }
     int exit = 0;
     for (Path f : files) {
-      ImageReport r = ImageReader.read(f, ReadOptions.DEFAULTS);
+      ImageReport r = ImageReader.read(f, readOptions);
       try {
         if (json) {
           out.println(toJson(r));
@@ -86,9 +89,10 @@ public final class VerifyImage {
   }
 
   static String usage() {
-    return "usage: verify-image [--json] FILE...\n"
+    return "usage: verify-image [--json] [--read-page-payload] FILE...\n"
         + "  Audits Xen save/migration images (xl, libvirt, libxl, libxc; v2 and v3).\n"
-        + "  --json  one JSON object per file per line\n"
+        + "  --json               one JSON object per file per line\n"
+        + "  --read-page-payload  also read every page and report its CRC32C (reads the whole image)\n"
         + "  exit: 0 all valid, 1 some invalid or unreadable, 2 internal error";
   }
 
@@ -105,6 +109,9 @@ public final class VerifyImage {
     out.printf(
         "  %d records, %d pages, %d CPUID leaves, %d MSRs; read %d of %d bytes%n",
         r.records(), r.pages(), r.cpuid().size(), r.msr().size(), r.bytesRead(), r.sizeBytes());
+    if (r.payloadBytes() >= 0) {
+      out.printf("  page payload: %d bytes, CRC32C %08x%n", r.payloadBytes(), r.payloadCrc32c());
+    }
     out.printf("  %d errors, %d warnings, %d info%n", r.errorCount(), r.warningCount(), r.infoCount());
     for (Finding f : r.findings()) {
       out.println("  " + f);
@@ -135,6 +142,10 @@ public final class VerifyImage {
       g.writeNumberField("records", r.records());
       g.writeNumberField("pages", r.pages());
       g.writeNumberField("checkpoints", r.checkpoints());
+      if (r.payloadBytes() >= 0) {
+        g.writeNumberField("payload_bytes", r.payloadBytes());
+        g.writeStringField("payload_crc32c", String.format("%08x", r.payloadCrc32c()));
+      }
       g.writeNumberField("error_count", r.errorCount());
       g.writeNumberField("warning_count", r.warningCount());
       g.writeArrayFieldStart("cpuid");

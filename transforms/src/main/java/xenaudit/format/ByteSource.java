@@ -27,6 +27,9 @@ public final class ByteSource {
   /** Bytes given back by {@link #unread}; served before the channel. */
   private byte[] pending = new byte[0];
 
+  /** Skip by reading even when the channel could seek: the full-read (integrity) mode. */
+  private boolean readThrough;
+
   private int pendingPos;
 
   private ByteSource(ReadableByteChannel channel, SeekableByteChannel seekable, long size, long origin) {
@@ -117,7 +120,7 @@ public final class ByteSource {
       position += k;
       return k + skip(n - k);
     }
-    if (seekable != null) {
+    if (seekable != null && !readThrough) {
       long step = Math.min(n, remaining());
       position += step;
       if (position < size) {
@@ -141,6 +144,11 @@ public final class ByteSource {
       left -= got;
     }
     return n - left;
+  }
+
+  /** Makes every skip read the bytes it passes (so a full-read audit really reads every byte). */
+  void readThrough(boolean on) {
+    readThrough = on;
   }
 
   /**

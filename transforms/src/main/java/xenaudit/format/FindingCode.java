@@ -22,6 +22,7 @@ public enum FindingCode {
   TRAILING_DATA(WARNING, "bytes after the final END"),
   MIGRATE_HANDSHAKE(INFO, "the 44-byte xl migrate handshake follows the final END"),
   FINDINGS_CAPPED(INFO, "too many findings; the rest are counted but not listed"),
+  PAGE_PAYLOAD_CHECKSUM(INFO, "full-read mode: bytes of page payload read and their CRC32C"),
 
   // ---- xl save-file header and config
   XL_BAD_BYTE_ORDER(ERROR, "xl header byteorder is not 0x01020304 in little-endian"),

@@ -70,6 +70,10 @@ public final class ImageReader {
   public static ImageReport read(String source, ByteSource in, ReadOptions options) {
     ImageReport report = new ImageReport(source, options.maxFindings());
     report.sizeBytes = in.size();
+    if (options.readPagePayload()) {
+      report.payloadBytes = 0;
+      in.readThrough(true);
+    }
     ImageReader reader = new ImageReader(new ReadContext(in, options, report));
     try {
       reader.readImage();
@@ -82,6 +86,11 @@ public final class ImageReader {
       report.internalError = true;
       report.add(new Finding(FindingCode.INTERNAL_ERROR, "reader failed at offset " + in.position() + ": " + e,
           in.position(), -1, "input", Layer.XL));
+    }
+    if (options.readPagePayload() && report.payloadBytes > 0) {
+      report.add(new Finding(FindingCode.PAGE_PAYLOAD_CHECKSUM, String.format(
+          "read %d bytes of page payload, CRC32C %08x", report.payloadBytes, report.payloadCrc32c()),
+          0, -1, "page_payload", Layer.LIBXC));
     }
     report.bytesRead = in.bytesRead();
     return report;

@@ -25,6 +25,8 @@ public final class ImageReport {
   long records;
   long pages;
   long checkpoints;
+  final java.util.zip.CRC32C payloadChecksum = new java.util.zip.CRC32C();
+  long payloadBytes = -1;
   List<CpuidLeaf> cpuid;
   List<MsrEntry> msr;
   boolean internalError;
@@ -157,6 +159,16 @@ public final class ImageReport {
   /** The MSR policy (the last X86_MSR_POLICY record), or empty. */
   public List<MsrEntry> msr() {
     return msr == null ? List.of() : Collections.unmodifiableList(msr);
+  }
+
+  /** Page payload bytes read and checksummed, or -1 when payload was skipped (the default). */
+  public long payloadBytes() {
+    return payloadBytes;
+  }
+
+  /** CRC32C of all page payload in stream order, when {@link #payloadBytes()} is not -1. */
+  public long payloadCrc32c() {
+    return payloadChecksum.getValue();
   }
 
   /** True when the reader hit a bug of its own; the CLI exits 2. */

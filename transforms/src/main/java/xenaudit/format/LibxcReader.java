@@ -453,6 +453,14 @@ final class LibxcReader {
         }
       }
     }
+    if (ctx.options.readPagePayload()) {
+      // Full-read mode: every payload byte passes through the checksum, in bounded chunks.
+      while (body.remaining() > 0) {
+        ByteBuffer chunk = body.readChunk(Scratch.CAPACITY);
+        report.payloadChecksum.update(chunk);
+        report.payloadBytes += chunk.limit();
+      }
+    }
     long expected = PAGE_DATA_HEADER_SIZE + count * PFN_SIZE + dataPages * PAGE_SIZE;
     if (len != expected) {
       at.report(FindingCode.RECORD_LENGTH, String.format(

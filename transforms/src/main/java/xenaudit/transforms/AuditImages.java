@@ -37,20 +37,22 @@ public class AuditImages extends PTransform<PBegin, PCollectionTuple> {
   private final String auditRunId;
   private final int maxFindings;
   private final int spreadBuckets;
+  private final boolean readPagePayload;
 
   private AuditImages(List<String> patterns, List<MatchResult.Metadata> matched, Compression compression,
-      String auditRunId, int maxFindings, int spreadBuckets) {
+      String auditRunId, int maxFindings, int spreadBuckets, boolean readPagePayload) {
     this.patterns = patterns;
     this.matched = matched;
     this.compression = compression;
     this.auditRunId = auditRunId;
     this.maxFindings = maxFindings;
     this.spreadBuckets = spreadBuckets;
+    this.readPagePayload = readPagePayload;
   }
 
   public static AuditImages of(List<String> patterns) {
     checkArgument(patterns != null && !patterns.isEmpty(), "at least one input pattern is required");
-    return new AuditImages(List.copyOf(patterns), null, Compression.AUTO, "", 1000, 0);
+    return new AuditImages(List.copyOf(patterns), null, Compression.AUTO, "", 1000, 0, false);
   }
 
   /**
@@ -59,21 +61,26 @@ public class AuditImages extends PTransform<PBegin, PCollectionTuple> {
    */
   public static AuditImages ofMatched(List<String> patterns, List<MatchResult.Metadata> matched) {
     checkArgument(matched != null && !matched.isEmpty(), "at least one matched object is required");
-    return new AuditImages(List.copyOf(patterns), List.copyOf(matched), Compression.AUTO, "", 1000, 0);
+    return new AuditImages(List.copyOf(patterns), List.copyOf(matched), Compression.AUTO, "", 1000, 0, false);
   }
 
   /** AUTO (the default) picks the decompressor from the extension: .gz, .zst, .bz2, ... */
   public AuditImages withCompression(Compression c) {
-    return new AuditImages(patterns, matched, c, auditRunId, maxFindings, spreadBuckets);
+    return new AuditImages(patterns, matched, c, auditRunId, maxFindings, spreadBuckets, readPagePayload);
   }
 
   public AuditImages withAuditRunId(String id) {
-    return new AuditImages(patterns, matched, compression, id, maxFindings, spreadBuckets);
+    return new AuditImages(patterns, matched, compression, id, maxFindings, spreadBuckets, readPagePayload);
   }
 
   public AuditImages withMaxFindingsPerImage(int n) {
     checkArgument(n >= 1, "maxFindingsPerImage must be at least 1, got %s", n);
-    return new AuditImages(patterns, matched, compression, auditRunId, n, spreadBuckets);
+    return new AuditImages(patterns, matched, compression, auditRunId, n, spreadBuckets, readPagePayload);
+  }
+
+  /** Reads and checksums every page instead of skipping page payload (see ReadOptions). */
+  public AuditImages withReadPagePayload(boolean read) {
+    return new AuditImages(patterns, matched, compression, auditRunId, maxFindings, spreadBuckets, read);
   }
 
   /**
@@ -82,7 +89,7 @@ public class AuditImages extends PTransform<PBegin, PCollectionTuple> {
    */
   public AuditImages withSpreadBuckets(int n) {
     checkArgument(n >= 0, "spreadBuckets must be 0 or more, got %s", n);
-    return new AuditImages(patterns, matched, compression, auditRunId, maxFindings, n);
+    return new AuditImages(patterns, matched, compression, auditRunId, maxFindings, n, readPagePayload);
   }
 
   @Override
@@ -103,7 +110,7 @@ public class AuditImages extends PTransform<PBegin, PCollectionTuple> {
             .apply("ReadMatches", FileIO.readMatches().withCompression(compression))
             .apply(
                 "ParseImages",
-                ParDo.of(new ParseImageFn(auditRunId, maxFindings))
+                ParDo.of(new ParseImageFn(auditRunId, maxFindings, readPagePayload))
                     .withOutputTags(
                         ParseImageFn.STREAMS_OUT,
                         TupleTagList.of(ParseImageFn.CPUID_OUT)

@@ -34,20 +34,25 @@ public class ParseImageFn extends DoFn<FileIO.ReadableFile, GenericRecord> {
 
   private final String auditRunId;
   private final int maxFindings;
+  private final boolean readPagePayload;
   private final Counter withPolicy = Metrics.counter(METRICS, "guests_with_policy");
   private final Counter bytesRead = Metrics.counter(METRICS, "bytes_read");
   private transient ReadOptions readOptions;
 
   public ParseImageFn(String auditRunId, int maxFindings) {
+    this(auditRunId, maxFindings, false);
+  }
+
+  /** @param readPagePayload read and checksum every page instead of skipping page payload */
+  public ParseImageFn(String auditRunId, int maxFindings, boolean readPagePayload) {
     this.auditRunId = auditRunId;
     this.maxFindings = maxFindings;
+    this.readPagePayload = readPagePayload;
   }
 
   @Setup
   public void setup() {
-    readOptions =
-        new ReadOptions(
-            ReadOptions.DEFAULTS.maxConfigBytes(), maxFindings, ReadOptions.DEFAULTS.maxPolicyEntries());
+    readOptions = ReadOptions.DEFAULTS.withMaxFindings(maxFindings).withReadPagePayload(readPagePayload);
   }
 
   @ProcessElement
