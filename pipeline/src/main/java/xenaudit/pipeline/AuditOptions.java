@@ -59,6 +59,14 @@ public interface AuditOptions extends S3Options {
   void setReadPagePayload(boolean value);
 
   @Description(
+      "Skips shorter than this many bytes are read through instead of seeking (on object storage a "
+          + "seek is a new ranged request). -1 (default) = 0 for local files, 1048576 for object storage.")
+  @Default.Long(-1)
+  long getSeekThreshold();
+
+  void setSeekThreshold(long value);
+
+  @Description(
       "Random keys the matched images are spread over before parsing. 0 = one per image (best on "
           + "cluster runners); -1 (default) = 0, or 4 per core on the DirectRunner, which pays a fixed "
           + "cost per bundle.")

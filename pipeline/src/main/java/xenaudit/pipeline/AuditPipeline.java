@@ -111,7 +111,8 @@ public final class AuditPipeline {
                 .withAuditRunId(options.getAuditRunId())
                 .withMaxFindingsPerImage(options.getMaxFindingsPerImage())
                 .withSpreadBuckets(options.getSpreadBuckets())
-                .withReadPagePayload(options.getReadPagePayload()))
+                .withReadPagePayload(options.getReadPagePayload())
+                .withSeekThreshold(options.getSeekThreshold()))
         // 4
         .apply("WriteAuditTables", WriteAuditTables.to(options.getOutput()).withNumShards(options.getOutputShards()));
     return p.run();

@@ -29,10 +29,15 @@ final class EmptyTableFiles {
       }
       ResourceId file = FileSystems.matchNewResource(dir + table + "-empty.parquet", false);
       ParquetIO.Sink sink = ParquetIO.sink(AuditTables.schema(table));
-      try (WritableByteChannel ch = FileSystems.create(file, MimeTypes.BINARY)) {
+      WritableByteChannel ch = FileSystems.create(file, MimeTypes.BINARY);
+      try {
         sink.open(ch);
-        sink.flush();
+      } catch (IOException | RuntimeException e) {
+        ch.close();
+        throw e;
       }
+      // Closing the Parquet writer closes the channel; closing an S3 upload twice fails.
+      sink.flush();
     }
   }
 }

@@ -151,6 +151,17 @@ class AuditPipelineTest {
         checkSchemas(db);
         checkAgainstTruth(db, "s3://archive/images/");
       }
+      // A v2 guest has no policy and no findings: those tables still get a (schema-only) file on S3.
+      String v2 = truth.values().stream()
+          .filter(e -> e.corruption() == null && e.streamVersion() == 2 && e.expectedCodes().isEmpty())
+          .map(ManifestEntry::file).sorted().findFirst().orElseThrow();
+      AuditPipeline.runAndWait(options("s3://archive/images/fleet/" + v2, "s3://audit/run-v2", s3.beamArgs()));
+      try (DuckDbTables db = new DuckDbTables(outBucket.resolve("run-v2"))) {
+        checkSchemas(db);
+        assertEquals(1, db.rows(AuditTables.STREAMS, "").size());
+        assertEquals(0, db.rows(AuditTables.CPUID_POLICY, "").size());
+        assertEquals(0, db.rows(AuditTables.FINDINGS, "").size());
+      }
     }
   }
 

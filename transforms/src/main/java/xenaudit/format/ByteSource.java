@@ -30,6 +30,9 @@ public final class ByteSource {
   /** Skip by reading even when the channel could seek: the full-read (integrity) mode. */
   private boolean readThrough;
 
+  /** Skips shorter than this are read through even on a seekable channel (object storage). */
+  private long seekThreshold;
+
   private int pendingPos;
 
   private ByteSource(ReadableByteChannel channel, SeekableByteChannel seekable, long size, long origin) {
@@ -120,7 +123,7 @@ public final class ByteSource {
       position += k;
       return k + skip(n - k);
     }
-    if (seekable != null && !readThrough) {
+    if (seekable != null && !readThrough && n >= seekThreshold) {
       long step = Math.min(n, remaining());
       position += step;
       if (position < size) {
@@ -144,6 +147,11 @@ public final class ByteSource {
       left -= got;
     }
     return n - left;
+  }
+
+  /** Skips shorter than {@code bytes} read through instead of repositioning the channel. */
+  void seekThreshold(long bytes) {
+    seekThreshold = bytes;
   }
 
   /** Makes every skip read the bytes it passes (so a full-read audit really reads every byte). */

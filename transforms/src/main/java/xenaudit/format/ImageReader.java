@@ -74,6 +74,7 @@ public final class ImageReader {
       report.payloadBytes = 0;
       in.readThrough(true);
     }
+    in.seekThreshold(options.seekThreshold());
     ImageReader reader = new ImageReader(new ReadContext(in, options, report));
     try {
       reader.readImage();

@@ -38,9 +38,10 @@ public class AuditImages extends PTransform<PBegin, PCollectionTuple> {
   private final int maxFindings;
   private final int spreadBuckets;
   private final boolean readPagePayload;
+  private final long seekThreshold;
 
   private AuditImages(List<String> patterns, List<MatchResult.Metadata> matched, Compression compression,
-      String auditRunId, int maxFindings, int spreadBuckets, boolean readPagePayload) {
+      String auditRunId, int maxFindings, int spreadBuckets, boolean readPagePayload, long seekThreshold) {
     this.patterns = patterns;
     this.matched = matched;
     this.compression = compression;
@@ -48,11 +49,12 @@ public class AuditImages extends PTransform<PBegin, PCollectionTuple> {
     this.maxFindings = maxFindings;
     this.spreadBuckets = spreadBuckets;
     this.readPagePayload = readPagePayload;
+    this.seekThreshold = seekThreshold;
   }
 
   public static AuditImages of(List<String> patterns) {
     checkArgument(patterns != null && !patterns.isEmpty(), "at least one input pattern is required");
-    return new AuditImages(List.copyOf(patterns), null, Compression.AUTO, "", 1000, 0, false);
+    return new AuditImages(List.copyOf(patterns), null, Compression.AUTO, "", 1000, 0, false, -1);
   }
 
   /**
@@ -61,26 +63,35 @@ public class AuditImages extends PTransform<PBegin, PCollectionTuple> {
    */
   public static AuditImages ofMatched(List<String> patterns, List<MatchResult.Metadata> matched) {
     checkArgument(matched != null && !matched.isEmpty(), "at least one matched object is required");
-    return new AuditImages(List.copyOf(patterns), List.copyOf(matched), Compression.AUTO, "", 1000, 0, false);
+    return new AuditImages(List.copyOf(patterns), List.copyOf(matched), Compression.AUTO, "", 1000, 0, false, -1);
   }
 
   /** AUTO (the default) picks the decompressor from the extension: .gz, .zst, .bz2, ... */
   public AuditImages withCompression(Compression c) {
-    return new AuditImages(patterns, matched, c, auditRunId, maxFindings, spreadBuckets, readPagePayload);
+    return new AuditImages(patterns, matched, c, auditRunId, maxFindings, spreadBuckets, readPagePayload, seekThreshold);
   }
 
   public AuditImages withAuditRunId(String id) {
-    return new AuditImages(patterns, matched, compression, id, maxFindings, spreadBuckets, readPagePayload);
+    return new AuditImages(patterns, matched, compression, id, maxFindings, spreadBuckets, readPagePayload, seekThreshold);
   }
 
   public AuditImages withMaxFindingsPerImage(int n) {
     checkArgument(n >= 1, "maxFindingsPerImage must be at least 1, got %s", n);
-    return new AuditImages(patterns, matched, compression, auditRunId, n, spreadBuckets, readPagePayload);
+    return new AuditImages(patterns, matched, compression, auditRunId, n, spreadBuckets, readPagePayload, seekThreshold);
+  }
+
+  /**
+   * Skips shorter than {@code bytes} are read through instead of repositioning the channel (a seek on
+   * object storage is a new request). -1, the default: 0 for local files, 1 MiB for others.
+   */
+  public AuditImages withSeekThreshold(long bytes) {
+    checkArgument(bytes >= -1, "seekThreshold must be -1 (auto) or more, got %s", bytes);
+    return new AuditImages(patterns, matched, compression, auditRunId, maxFindings, spreadBuckets, readPagePayload, bytes);
   }
 
   /** Reads and checksums every page instead of skipping page payload (see ReadOptions). */
   public AuditImages withReadPagePayload(boolean read) {
-    return new AuditImages(patterns, matched, compression, auditRunId, maxFindings, spreadBuckets, read);
+    return new AuditImages(patterns, matched, compression, auditRunId, maxFindings, spreadBuckets, read, seekThreshold);
   }
 
   /**
@@ -89,7 +100,7 @@ public class AuditImages extends PTransform<PBegin, PCollectionTuple> {
    */
   public AuditImages withSpreadBuckets(int n) {
     checkArgument(n >= 0, "spreadBuckets must be 0 or more, got %s", n);
-    return new AuditImages(patterns, matched, compression, auditRunId, maxFindings, n, readPagePayload);
+    return new AuditImages(patterns, matched, compression, auditRunId, maxFindings, n, readPagePayload, seekThreshold);
   }
 
   @Override
@@ -110,7 +121,7 @@ public class AuditImages extends PTransform<PBegin, PCollectionTuple> {
             .apply("ReadMatches", FileIO.readMatches().withCompression(compression))
             .apply(
                 "ParseImages",
-                ParDo.of(new ParseImageFn(auditRunId, maxFindings, readPagePayload))
+                ParDo.of(new ParseImageFn(auditRunId, maxFindings, readPagePayload, seekThreshold))
                     .withOutputTags(
                         ParseImageFn.STREAMS_OUT,
                         TupleTagList.of(ParseImageFn.CPUID_OUT)

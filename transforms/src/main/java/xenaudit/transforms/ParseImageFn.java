@@ -35,19 +35,28 @@ public class ParseImageFn extends DoFn<FileIO.ReadableFile, GenericRecord> {
   private final String auditRunId;
   private final int maxFindings;
   private final boolean readPagePayload;
+  private final long seekThreshold;
   private final Counter withPolicy = Metrics.counter(METRICS, "guests_with_policy");
   private final Counter bytesRead = Metrics.counter(METRICS, "bytes_read");
   private transient ReadOptions readOptions;
 
+  /** Skip distance below which a remote object is read through instead of re-requested. */
+  public static final long REMOTE_SEEK_THRESHOLD = 1 << 20;
+
   public ParseImageFn(String auditRunId, int maxFindings) {
-    this(auditRunId, maxFindings, false);
+    this(auditRunId, maxFindings, false, -1);
   }
 
-  /** @param readPagePayload read and checksum every page instead of skipping page payload */
-  public ParseImageFn(String auditRunId, int maxFindings, boolean readPagePayload) {
+  /**
+   * @param readPagePayload read and checksum every page instead of skipping page payload
+   * @param seekThreshold skips shorter than this read through instead of seeking; -1 = 0 for local
+   *     files, {@link #REMOTE_SEEK_THRESHOLD} for object storage
+   */
+  public ParseImageFn(String auditRunId, int maxFindings, boolean readPagePayload, long seekThreshold) {
     this.auditRunId = auditRunId;
     this.maxFindings = maxFindings;
     this.readPagePayload = readPagePayload;
+    this.seekThreshold = seekThreshold;
   }
 
   @Setup
@@ -58,7 +67,9 @@ public class ParseImageFn extends DoFn<FileIO.ReadableFile, GenericRecord> {
   @ProcessElement
   public void process(@Element FileIO.ReadableFile file, MultiOutputReceiver out) {
     String uri = file.getMetadata().resourceId().toString();
-    ImageReport r = audit(file, uri, readOptions);
+    boolean local = "file".equals(file.getMetadata().resourceId().getScheme());
+    long threshold = seekThreshold >= 0 ? seekThreshold : local ? 0 : REMOTE_SEEK_THRESHOLD;
+    ImageReport r = audit(file, uri, readOptions.withSeekThreshold(threshold));
     out.get(STREAMS_OUT).output(ImageRows.stream(r, uri, file.getMetadata().sizeBytes(), auditRunId));
     ImageRows.cpuid(r, uri).forEach(out.get(CPUID_OUT)::output);
     ImageRows.msr(r, uri).forEach(out.get(MSR_OUT)::output);
