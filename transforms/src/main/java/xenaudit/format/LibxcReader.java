@@ -331,7 +331,7 @@ final class LibxcReader {
     return null;
   }
 
-  private static void marker(long len, Located at) {
+  static void marker(long len, Located at) {
     if (len != 0) {
       at.report(FindingCode.RECORD_LENGTH, "expected length 0 for a marker record, found " + len);
     }
@@ -667,18 +667,9 @@ final class LibxcReader {
       at.report(FindingCode.RECORD_LENGTH, "expected a non-zero multiple of 24, found " + len);
       return;
     }
-    long total = len / CpuidLeaf.SIZE;
-    int keep = (int) Math.min(total, ctx.options.maxPolicyEntries());
-    List<CpuidLeaf> leaves = new ArrayList<>(keep);
-    int chunkEntries = Scratch.CAPACITY / CpuidLeaf.SIZE;
-    while (leaves.size() < keep) {
-      ByteBuffer c = body.read(Math.min(keep - leaves.size(), chunkEntries) * CpuidLeaf.SIZE);
-      for (int p = 0; p < c.limit(); p += CpuidLeaf.SIZE) {
-        leaves.add(new CpuidLeaf(c.getInt(p), c.getInt(p + 4), c.getInt(p + 8), c.getInt(p + 12),
-            c.getInt(p + 16), c.getInt(p + 20)));
-      }
-    }
-    CpuidPolicyCheck.check(leaves, total, at);
+    List<CpuidLeaf> leaves = readEntries(body, CpuidLeaf.SIZE, (c, p) -> new CpuidLeaf(
+        c.getInt(p), c.getInt(p + 4), c.getInt(p + 8), c.getInt(p + 12), c.getInt(p + 16), c.getInt(p + 20)));
+    CpuidPolicyCheck.check(leaves, len / CpuidLeaf.SIZE, at);
     report.cpuid = leaves;
   }
 
@@ -689,18 +680,28 @@ final class LibxcReader {
       at.report(FindingCode.RECORD_LENGTH, "expected a non-zero multiple of 16, found " + len);
       return;
     }
-    long total = len / MsrEntry.SIZE;
-    int keep = (int) Math.min(total, ctx.options.maxPolicyEntries());
-    List<MsrEntry> entries = new ArrayList<>(keep);
-    int chunkEntries = Scratch.CAPACITY / MsrEntry.SIZE;
-    while (entries.size() < keep) {
-      ByteBuffer c = body.read(Math.min(keep - entries.size(), chunkEntries) * MsrEntry.SIZE);
-      for (int p = 0; p < c.limit(); p += MsrEntry.SIZE) {
-        entries.add(new MsrEntry(c.getInt(p), c.getInt(p + 4), c.getLong(p + 8)));
+    List<MsrEntry> entries = readEntries(body, MsrEntry.SIZE, (c, p) -> new MsrEntry(c.getInt(p), c.getInt(p + 4), c.getLong(p + 8)));
+    MsrPolicyCheck.check(entries, len / MsrEntry.SIZE, at);
+    report.msr = entries;
+  }
+
+  /** Decodes one fixed-size array entry at offset {@code p} of a chunk. */
+  private interface EntryDecoder<T> {
+    T decode(ByteBuffer chunk, int p);
+  }
+
+  /** The first {@code maxPolicyEntries} entries of an array record, read chunk by chunk. */
+  private <T> List<T> readEntries(RecordBody body, int size, EntryDecoder<T> decoder) throws IOException {
+    int keep = (int) Math.min(body.length() / size, ctx.options.maxPolicyEntries());
+    List<T> out = new ArrayList<>(keep);
+    int chunkEntries = Scratch.CAPACITY / size;
+    while (out.size() < keep) {
+      ByteBuffer c = body.read(Math.min(keep - out.size(), chunkEntries) * size);
+      for (int p = 0; p < c.limit(); p += size) {
+        out.add(decoder.decode(c, p));
       }
     }
-    MsrPolicyCheck.check(entries, total, at);
-    report.msr = entries;
+    return out;
   }
 
   private StreamOutcome checkpoint(Located at) {

@@ -123,7 +123,7 @@ final class LibxlReader {
     long len = h.length();
     switch (t) {
       case END -> {
-        marker(len, at);
+        LibxcReader.marker(len, at);
         if (inCheckpoint) {
           at.report(FindingCode.CHECKPOINT_END_MISSING, "END while a checkpoint awaits its CHECKPOINT_END");
         }
@@ -133,7 +133,7 @@ final class LibxlReader {
         return StreamOutcome.END;
       }
       case LIBXC_CONTEXT -> {
-        marker(len, at);
+        LibxcReader.marker(len, at);
         finish(body, h, at);
         if (libxc != null) {
           at.report(FindingCode.LIBXC_CONTEXT_REPEATED, "a second libxc stream; Xen reads only one");
@@ -148,7 +148,7 @@ final class LibxlReader {
       }
       case EMULATOR_XENSTORE_DATA, EMULATOR_CONTEXT -> emulator(t, body, at);
       case CHECKPOINT_END -> {
-        marker(len, at);
+        LibxcReader.marker(len, at);
         finish(body, h, at);
         if (!inCheckpoint) {
           at.report(FindingCode.CHECKPOINT_END_UNEXPECTED, "CHECKPOINT_END with no libxc CHECKPOINT before it");
@@ -193,12 +193,6 @@ final class LibxlReader {
       return null;
     }
     return libxcOutcome == StreamOutcome.STOP ? StreamOutcome.STOP : null;
-  }
-
-  private static void marker(long len, Located at) {
-    if (len != 0) {
-      at.report(FindingCode.RECORD_LENGTH, "expected length 0 for a marker record, found " + len);
-    }
   }
 
   private void emulator(LibxlRecordType t, RecordBody body, Located at) throws IOException {
