@@ -1,7 +1,6 @@
 package xenaudit.pipeline;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -140,9 +139,5 @@ public final class AuditPipeline {
       }
     }
     return new ArrayList<>(objects.values());
-  }
-
-  static void printUsage(PrintStream out) {
-    PipelineOptionsFactory.printHelp(out, AuditOptions.class);
   }
 }

@@ -272,8 +272,4 @@ final class LibxlReader {
     }
     return true;
   }
-
-  boolean checkpointed() {
-    return report.checkpoints > 0;
-  }
 }
