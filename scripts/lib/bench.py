@@ -1,0 +1,663 @@
+"""scripts/bench: times xenaudit against verify-image, Xen's verify-stream-v2 and bare decompressors.
+
+Standard library only. Run it through scripts/bench; --help lists the options.
+"""
+
+import argparse
+import csv
+import datetime
+import glob
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+AUDIT = os.path.join(ROOT, "scripts", "audit")
+VERIFY_IMAGE = os.path.join(ROOT, "scripts", "verify-image")
+MAKE_FLEET = os.path.join(ROOT, "scripts", "make-sample-fleet")
+GNU_TIME = "/usr/bin/time"
+GIB = 1 << 30
+
+ROWS = ("decompressor", "xenaudit", "xenaudit-Xmx256m", "verify-image", "xenaudit-full-read", "verify-stream-v2")
+WORKLOADS = ("huge", "medium", "small", "gz", "zst")
+
+# What issue 4 asks of the default run (printed as checks under the tables).
+TARGET_VS2 = 50.0
+TARGET_FULL = 10.0
+TARGET_READ_PCT = 0.25
+TARGET_DECOMP = 1.3
+
+SUMMARY = re.compile(
+    r"xenaudit: (\d+) images audited in ([\d.]+) s: (\d+) valid, (\d+) invalid, (\d+) unreadable")
+BYTES_READ = re.compile(r"bytes read: (\d+)")
+
+# One file at a time, as a shell loop would do it. $1 = verify-stream-v2, $2 = decompressor ("" = none),
+# $3 = file of failures (exit status and file), $4 = temporary file, then the files. The format comes
+# from the extension. verify-stream-v2 reads its input unbuffered, so on a pipe it takes a short read
+# for the end of the stream ("Stream truncated"): compressed images are decompressed to a file first.
+VS2_LOOP = r'''
+vs2=$1; dec=$2; fails=$3; tmp=$4; shift 4
+for f in "$@"; do
+  base=${f%.gz}; base=${base%.zst}
+  case "$base" in
+    *.libxl) fmt=libxl ;;
+    *.libxc) fmt=libxc ;;
+    *) fmt=xl ;;
+  esac
+  in=$f
+  if [ -n "$dec" ]; then
+    "$dec" -dc "$f" > "$tmp" || echo "decompress $f" >> "$fails"
+    in=$tmp
+  fi
+  "$vs2" -f "$fmt" -i "$in" || echo "$? $f" >> "$fails"
+done
+rm -f "$tmp"
+exit 0
+'''
+
+
+class Report:
+    """Prints to stdout and keeps a copy for the report file."""
+
+    def __init__(self):
+        self.lines = []
+
+    def say(self, text=""):
+        print(text, flush=True)
+        self.lines.append(text)
+
+
+def parse_size(text):
+    """64M, 8G, 64GiB, 1.5G -> bytes (binary units, as make-sample-fleet)."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*", text, re.IGNORECASE)
+    if not m:
+        raise argparse.ArgumentTypeError("not a size: %r (try 16M, 8G, 64GiB)" % text)
+    shift = {"": 0, "k": 10, "m": 20, "g": 30, "t": 40}[m.group(2).lower()]
+    value = float(m.group(1)) * (1 << shift)
+    if value != int(value) or value < (2 << 20):
+        raise argparse.ArgumentTypeError("size %r: a whole number of bytes, at least 2M" % text)
+    return int(value)
+
+
+def size_label(n):
+    for unit, shift in (("T", 40), ("G", 30), ("M", 20), ("K", 10)):
+        if n % (1 << shift) == 0:
+            return "%d%s" % (n >> shift, unit)
+    return str(n)
+
+
+def human_bytes(n):
+    if n is None:
+        return "-"
+    for unit, shift in (("TiB", 40), ("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if n >= (1 << shift):
+            return "%s %s" % (sig(n / (1 << shift)), unit)
+    return "%d B" % n
+
+
+def sig(x, digits=3):
+    """A number with about three significant digits, no exponent."""
+    if x is None:
+        return "-"
+    if x == 0:
+        return "0"
+    decimals = max(0, digits - 1 - int(math.floor(math.log10(abs(x)))))
+    return "%.*f" % (decimals, x)
+
+
+def mem_available():
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def options(argv):
+    p = argparse.ArgumentParser(
+        prog="scripts/bench",
+        description="Times xenaudit (default and full-read), verify-image, Xen's verify-stream-v2 (when "
+        "XEN_VERIFY_STREAM points to it) and bare gzip/zstd over generated sparse fleets of xl images, "
+        "side by side. Fleets are reused when generated before with the same parameters.",
+        epilog="Workloads: huge (1 image), medium (100), small (2000), compressed (gz and zst copies of a "
+        "few images against gzip -dc / zstd -dc). Only xl images are used, so every row audits the same "
+        "files (verify-stream-v2 cannot read libvirt images). Runs are warm-cache: the page cache is not "
+        "dropped. Exit: 0 done, 1 a measured command failed, 2 usage or setup error.")
+    p.add_argument("--work", default=os.path.join("/tmp", "xenaudit-bench"),
+                   help="scratch folder for fleets, audit output, logs and results (default %(default)s)")
+    p.add_argument("--csv", help="CSV to write (default WORK/results/bench-<UTC time>.csv)")
+    p.add_argument("--quick", action="store_true",
+                   help="small smoke run: 1x2G, 10x256M, 50x16M, compressed 2x256M (sizes still overridable)")
+    p.add_argument("--only", help="comma-separated workloads: huge, medium, small, compressed (= gz,zst), gz, zst")
+    p.add_argument("--rows", help="comma-separated rows to run (default all): " + ", ".join(ROWS))
+    p.add_argument("--huge-size", type=parse_size, metavar="SIZE", help="size of the huge image (default 64G; quick 2G)")
+    p.add_argument("--medium-count", type=int, metavar="N", help="medium images (default 100; quick 10)")
+    p.add_argument("--medium-size", type=parse_size, metavar="SIZE", help="size of each medium image (default 8G; quick 256M)")
+    p.add_argument("--small-count", type=int, metavar="N", help="small images (default 2000; quick 50)")
+    p.add_argument("--small-size", type=parse_size, metavar="SIZE", help="size of each small image (default 16M)")
+    p.add_argument("--compressed-count", type=int, metavar="N", help="images compressed with gzip and zstd (default 4; quick 2)")
+    p.add_argument("--compressed-size", type=parse_size, metavar="SIZE",
+                   help="size of each compressed image before compression (default 2G; quick 256M)")
+    p.add_argument("--seed", type=int, default=1, help="make-sample-fleet seed (default %(default)s)")
+    p.add_argument("--regenerate", action="store_true", help="generate the fleets again even if present")
+    p.add_argument("--keep-output", action="store_true", help="keep the audit tables under WORK/out")
+    o = p.parse_args(argv)
+    q = o.quick
+    defaults = {
+        "huge_size": (2 << 30) if q else (64 << 30),
+        "medium_count": 10 if q else 100,
+        "medium_size": (256 << 20) if q else (8 << 30),
+        "small_count": 50 if q else 2000,
+        "small_size": 16 << 20,
+        "compressed_count": 2 if q else 4,
+        "compressed_size": (256 << 20) if q else (2 << 30),
+    }
+    for k, v in defaults.items():
+        if getattr(o, k) is None:
+            setattr(o, k, v)
+    for k in ("medium_count", "small_count", "compressed_count"):
+        if getattr(o, k) < 1:
+            p.error("--%s must be at least 1" % k.replace("_", "-"))
+    wanted = set()
+    for w in (o.only or ",".join(WORKLOADS)).split(","):
+        w = w.strip()
+        if w == "compressed":
+            wanted.update(("gz", "zst"))
+        elif w in WORKLOADS:
+            wanted.add(w)
+        elif w:
+            p.error("--only: unknown workload %r (huge, medium, small, compressed, gz, zst)" % w)
+    o.workloads = [w for w in WORKLOADS if w in wanted]
+    o.row_set = set(ROWS)
+    if o.rows:
+        o.row_set = set(r.strip() for r in o.rows.split(",") if r.strip())
+        unknown = o.row_set - set(ROWS)
+        if unknown:
+            p.error("--rows: unknown %s (known: %s)" % (", ".join(sorted(unknown)), ", ".join(ROWS)))
+    o.work = os.path.abspath(o.work)
+    return o
+
+
+class Bench:
+    def __init__(self, o):
+        self.o = o
+        self.out = Report()
+        self.stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        self.logs = os.path.join(o.work, "logs", self.stamp)
+        self.results = []
+        self.failed = False
+        self.vs2 = None
+        self.full_read_supported = False
+        self.time_ok = os.access(GNU_TIME, os.X_OK)
+
+    # ---------------------------------------------------------------- running and measuring
+
+    def run_quiet(self, argv, **kw):
+        """An untimed helper command; its output goes to the terminal's stderr."""
+        return subprocess.run(argv, stdout=kw.pop("stdout", sys.stderr), **kw).returncode
+
+    def measure(self, name, argv, env=None, stdout_path=None):
+        """Runs argv once: wall seconds, exit status, peak RSS (KiB), rchar (bytes passed by read calls,
+        the process tree's, from /proc/PID/io read while the finished process is still a zombie)."""
+        os.makedirs(self.logs, exist_ok=True)
+        out_path = stdout_path or os.path.join(self.logs, name + ".out")
+        err_path = os.path.join(self.logs, name + ".err")
+        time_path = os.path.join(self.logs, name + ".time")
+        full = ([GNU_TIME, "-f", "%e %M", "-o", time_path] if self.time_ok else []) + argv
+        with open(out_path, "wb") as so, open(err_path, "wb") as se:
+            t0 = time.monotonic()
+            p = subprocess.Popen(full, stdout=so, stderr=se, stdin=subprocess.DEVNULL, env=env,
+                                 start_new_session=True)
+            try:
+                os.waitid(os.P_PID, p.pid, os.WEXITED | os.WNOWAIT)
+            except BaseException:
+                try:
+                    os.killpg(p.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+                p.wait()
+                raise
+            wall = time.monotonic() - t0
+            rchar = None
+            try:
+                with open("/proc/%d/io" % p.pid) as io:
+                    for line in io:
+                        if line.startswith("rchar:"):
+                            rchar = int(line.split()[1])
+            except OSError:
+                pass
+            _, status, usage = os.wait4(p.pid, 0)
+            p.returncode = os.waitstatus_to_exitcode(status)
+        rss = usage.ru_maxrss
+        if self.time_ok:
+            try:
+                with open(time_path) as f:
+                    last = [l for l in f.read().splitlines() if l.strip()][-1].split()
+                rss = int(last[1])
+            except (OSError, IndexError, ValueError):
+                pass
+        return {"wall": wall, "rc": p.returncode, "rss_kb": rss, "rchar": rchar,
+                "out": out_path, "err": err_path}
+
+    # ---------------------------------------------------------------- setup
+
+    def machine(self):
+        say = self.out.say
+        cpu = "?"
+        try:
+            with open("/proc/cpuinfo") as f:
+                for line in f:
+                    if line.startswith("model name"):
+                        cpu = line.split(":", 1)[1].strip()
+                        break
+        except OSError:
+            pass
+        mem = "?"
+        try:
+            with open("/proc/meminfo") as f:
+                mem = "%.1f GiB" % (int(f.readline().split()[1]) / (1 << 20))
+        except (OSError, ValueError, IndexError):
+            pass
+        java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()
+        fs = subprocess.run(["stat", "-f", "-c", "%T", self.o.work], capture_output=True, text=True).stdout.strip()
+        commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True).stdout.strip() or "?"
+        dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True).stdout.strip()
+        self.commit = commit + ("-dirty" if dirty else "")
+        say("xenaudit bench %s  (commit %s%s)" % (self.stamp, self.commit, ", quick" if self.o.quick else ""))
+        say("machine: %s, %d cores, %s RAM, %s %s; %s; work dir %s (%s)" % (
+            cpu, os.cpu_count() or 0, mem, platform.system(), platform.release(),
+            java[0] if java else "java ?", self.o.work, fs))
+        say("load average at start: %s" % self.loadavg())
+        say("warm cache: the page cache is not dropped (that needs root-only knobs); each command runs once,")
+        say("after one untimed warm-up pass over the workload's files (see each title). Sparse holes cost a")
+        say("zero-fill, not a disk read. Other load on the machine skews the figures.")
+
+    @staticmethod
+    def loadavg():
+        try:
+            with open("/proc/loadavg") as f:
+                return " ".join(f.read().split()[:3])
+        except OSError:
+            return "?"
+
+    def tools(self):
+        say = self.out.say
+        if not self.time_ok:
+            say("note: %s (GNU time) not found; peak RSS comes from wait4() instead" % GNU_TIME)
+        vs2 = os.environ.get("XEN_VERIFY_STREAM")
+        if "verify-stream-v2" not in self.o.row_set:
+            pass
+        elif not vs2:
+            say("verify-stream-v2: skipped (set XEN_VERIFY_STREAM to Xen's tools/python/scripts/verify-stream-v2)")
+        elif not (os.path.isfile(vs2) and os.access(vs2, os.X_OK)):
+            say("verify-stream-v2: skipped, XEN_VERIFY_STREAM=%s is not an executable file" % vs2)
+        else:
+            self.vs2 = os.path.abspath(vs2)
+        self.zstd = shutil.which("zstd")
+        self.gzip = shutil.which("gzip")
+        if "zst" in self.o.workloads and not self.zstd:
+            say("zstd: the zstd CLI is not installed; the zst workload is skipped (nothing is installed for you)")
+            self.o.workloads.remove("zst")
+        if "gz" in self.o.workloads and not self.gzip:
+            say("gzip: not installed; the gz workload is skipped")
+            self.o.workloads.remove("gz")
+        # Build once, untimed: the jar for scripts/audit, the format core for the other scripts.
+        print("bench: building if needed (untimed)...", file=sys.stderr, flush=True)
+        help_text = subprocess.run([AUDIT, "--help=xenaudit.pipeline.AuditOptions"], capture_output=True,
+                                   text=True, stdin=subprocess.DEVNULL)
+        if "--input" not in help_text.stdout + help_text.stderr:
+            sys.stderr.write(help_text.stdout + help_text.stderr)
+            raise SystemExit("bench: scripts/audit does not run (build failed?)")
+        self.full_read_supported = "readPagePayload" in help_text.stdout + help_text.stderr
+        if self.run_quiet([VERIFY_IMAGE, "--help"], stdin=subprocess.DEVNULL) != 0:
+            raise SystemExit("bench: scripts/verify-image does not run (build failed?)")
+        if "xenaudit-full-read" in self.o.row_set and not self.full_read_supported:
+            say("xenaudit-full-read: skipped, this build's AuditOptions have no --readPagePayload")
+
+    # ---------------------------------------------------------------- fleets
+
+    def fleet(self, kind, size, count):
+        """A folder of `count` xl images of `size` bytes each: DIR/images/guest-NNNN.xl.
+
+        make-sample-fleet mixes containers (xl, libvirt, libxl, libxc) and cannot be restricted, so enough
+        guests are generated to hold `count` xl images (a fleet's first guests do not depend on how many
+        are asked for), the first `count` xl images are kept and the rest removed."""
+        o = self.o
+        d = os.path.join(o.work, "fleets", "%s-%sx%d-seed%d" % (kind, size_label(size), count, o.seed))
+        marker = os.path.join(d, "fleet.json")
+        params = {"size_bytes": size, "count": count, "seed": o.seed, "container": "xl"}
+        images = sorted(glob.glob(os.path.join(d, "images", "*.xl")))
+        if not o.regenerate and os.path.isfile(marker) and len(images) == count:
+            try:
+                with open(marker) as f:
+                    if json.load(f).get("params") == params:
+                        return d, images
+            except (OSError, ValueError):
+                pass
+        shutil.rmtree(d, ignore_errors=True)
+        tmp = d + ".gen"
+        shutil.rmtree(tmp, ignore_errors=True)
+        guests = 4 + int(math.ceil((count - 1) * 2.6))
+        t0 = time.monotonic()
+        while True:
+            print("bench: generating the %s fleet: %d guests of %s, for %d xl image%s..." % (
+                kind, guests, size_label(size), count, "" if count == 1 else "s"), file=sys.stderr, flush=True)
+            rc = self.run_quiet([MAKE_FLEET, "--out", tmp, "--guests", str(guests), "--seed", str(o.seed),
+                                 "--memory", str(size)], stdin=subprocess.DEVNULL)
+            if rc != 0:
+                raise SystemExit("bench: make-sample-fleet failed (exit %d)" % rc)
+            xl = sorted(glob.glob(os.path.join(tmp, "guest-*.xl")))
+            if len(xl) >= count:
+                break
+            guests = int(guests * count / max(1, len(xl)) * 1.15) + 8
+        os.makedirs(os.path.join(d, "images"))
+        for f in xl[:count]:
+            os.rename(f, os.path.join(d, "images", os.path.basename(f)))
+        shutil.rmtree(tmp)
+        with open(marker, "w") as f:
+            json.dump({"params": params, "generated_guests": guests,
+                       "seconds": round(time.monotonic() - t0, 1)}, f)
+            f.write("\n")
+        images = sorted(glob.glob(os.path.join(d, "images", "*.xl")))
+        return d, images
+
+    def compressed(self, d, images, ext, tool):
+        """DIR/<ext>/guest-NNNN.xl.<ext>, made once with the tool's default level."""
+        cdir = os.path.join(d, ext)
+        os.makedirs(cdir, exist_ok=True)
+        out = []
+        for f in images:
+            c = os.path.join(cdir, os.path.basename(f) + "." + ext)
+            if not os.path.isfile(c) or os.path.getmtime(c) < os.path.getmtime(f):
+                print("bench: compressing %s with %s..." % (os.path.basename(f), os.path.basename(tool)),
+                      file=sys.stderr, flush=True)
+                with open(c + ".tmp", "wb") as w:
+                    if subprocess.run([tool, "-c", "-q", f] if ext == "zst" else [tool, "-c", f], stdout=w).returncode:
+                        raise SystemExit("bench: %s failed on %s" % (tool, f))
+                os.rename(c + ".tmp", c)
+            out.append(c)
+        return out
+
+    # ---------------------------------------------------------------- rows
+
+    def row(self, workload, name, files, image_bytes, argv, env=None, stdout_path=None):
+        m = self.measure("%s-%s" % (workload, name), argv, env=env, stdout_path=stdout_path)
+        r = {"workload": workload, "row": name, "images": len(files), "image_bytes": image_bytes,
+             "stored_bytes": sum(os.path.getsize(f) for f in files), "wall_s": m["wall"], "exit": m["rc"],
+             "peak_rss_kb": m["rss_kb"], "rchar": m["rchar"], "bytes_read": None, "bytes_read_source": "",
+             "job_s": None, "result": "", "notes": "", "_m": m}
+        return r
+
+    def xenaudit(self, workload, name, files, image_bytes, pattern, extra=(), env=None):
+        out = os.path.join(self.o.work, "out", "%s-%s" % (workload, name))
+        shutil.rmtree(out, ignore_errors=True)
+        r = self.row(workload, name, files, image_bytes,
+                     [AUDIT, "--input=" + pattern, "--output=" + out] + list(extra), env=env)
+        m = r["_m"]
+        with open(m["out"], errors="replace") as f:
+            text = f.read()
+        with open(m["err"], errors="replace") as f:
+            err = f.read()
+        s = SUMMARY.search(text)
+        b = BYTES_READ.search(text)
+        if s:
+            images, job, valid, invalid, unreadable = s.groups()
+            r["job_s"] = float(job)
+            r["result"] = "%s valid" % valid + ("" if int(invalid) + int(unreadable) == 0
+                                                 else ", %s invalid, %s unreadable" % (invalid, unreadable))
+            if int(images) != len(files):
+                r["notes"] = "audited %s images, expected %d" % (images, len(files))
+        else:
+            r["result"] = "FAILED (exit %d)" % r["exit"]
+            tail = [l for l in err.splitlines() if l.strip()][-1:] or ["no summary"]
+            r["notes"] = tail[0][:160]
+            self.failed = True
+        if b:
+            r["bytes_read"] = int(b.group(1))
+            r["bytes_read_source"] = "summary"
+        if "building the runnable jar" in err:
+            r["notes"] = (r["notes"] + "; " if r["notes"] else "") + "REBUILT during the run: time includes a build"
+        if not self.o.keep_output:
+            shutil.rmtree(out, ignore_errors=True)
+        return r
+
+    def verify_image(self, workload, files, image_bytes):
+        r = self.row(workload, "verify-image", files, image_bytes, [VERIFY_IMAGE, "--json"] + files)
+        counts, read = {}, 0
+        with open(r["_m"]["out"], errors="replace") as f:
+            for line in f:
+                try:
+                    j = json.loads(line)
+                except ValueError:
+                    continue
+                counts[j.get("status")] = counts.get(j.get("status"), 0) + 1
+                read += int(j.get("bytes_read", 0))
+        r["bytes_read"], r["bytes_read_source"] = read, "json"
+        if sum(counts.values()) != len(files) or r["exit"] == 2:
+            r["result"] = "FAILED (exit %d)" % r["exit"]
+            self.failed = True
+        else:
+            r["result"] = ", ".join("%d %s" % (n, s) for s, n in sorted(counts.items()))
+        return r
+
+    def verify_stream(self, workload, files, image_bytes, decompressor=""):
+        fails = os.path.join(self.logs, "%s-verify-stream-v2.failures" % workload)
+        if os.path.exists(fails):
+            os.remove(fails)
+        r = self.row(workload, "verify-stream-v2", files, image_bytes,
+                     ["bash", "-c", VS2_LOOP, "bench-vs2", self.vs2, decompressor, fails,
+                      os.path.join(self.o.work, "vs2-input.tmp")] + files)
+        failed = []
+        if os.path.exists(fails):
+            with open(fails) as f:
+                failed = [l.split(" ", 1) for l in f.read().splitlines() if l]
+        r["bytes_read"], r["bytes_read_source"] = r["rchar"], "rchar"
+        ok = len(files) - len(failed)
+        r["result"] = "%d pass, %d rejected" % (ok, len(failed)) if failed else "%d pass" % ok
+        if decompressor:
+            r["notes"] = "decompressed to a file first (it fails on a pipe)"
+        if failed:
+            reasons = {}
+            with open(r["_m"]["out"], errors="replace") as f, open(r["_m"]["err"], errors="replace") as g:
+                for line in (f.read() + g.read()).splitlines():
+                    m = re.match(r"^(?:[\w]+\.)*(\w*(?:Error|Exception|Warning)): (.*)$", line.strip())
+                    if m:
+                        key = "%s: %s" % (m.group(1), m.group(2)[:80])
+                        reasons[key] = reasons.get(key, 0) + 1
+            top = sorted(reasons.items(), key=lambda kv: -kv[1])[:2]
+            r["notes"] = "; ".join([r["notes"]] * bool(r["notes"]) + ["%s x%d" % kv for kv in top])
+        return r
+
+    def decompress(self, workload, files, image_bytes, tool):
+        r = self.row(workload, "decompressor", files, image_bytes, [tool, "-dc"] + files, stdout_path="/dev/null")
+        r["row"] = "%s -dc" % os.path.basename(tool)
+        r["bytes_read"], r["bytes_read_source"] = r["rchar"], "rchar"
+        r["result"] = "ok" if r["exit"] == 0 else "FAILED (exit %d)" % r["exit"]
+        if r["exit"]:
+            self.failed = True
+        return r
+
+    # ---------------------------------------------------------------- workloads
+
+    def workload(self, w):
+        o, rows = self.o, []
+        want = o.row_set
+        if w in ("gz", "zst"):
+            d, plain = self.fleet("compressed", o.compressed_size, o.compressed_count)
+            tool = self.gzip if w == "gz" else self.zstd
+            files = self.compressed(d, plain, w, tool)
+            image_bytes = sum(os.path.getsize(f) for f in plain)
+            pattern = os.path.join(d, w, "*.xl." + w)
+            title = "%s: %d xl images of %s, %s-compressed (%s stored)" % (
+                w, len(files), size_label(o.compressed_size), w, human_bytes(sum(os.path.getsize(f) for f in files)))
+        else:
+            size, count = {"huge": (o.huge_size, 1), "medium": (o.medium_size, o.medium_count),
+                           "small": (o.small_size, o.small_count)}[w]
+            d, files = self.fleet(w, size, count)
+            image_bytes = sum(os.path.getsize(f) for f in files)
+            pattern = os.path.join(d, "images", "*.xl")
+            title = "%s: %d xl image%s of %s (%s apparent, sparse)" % (
+                w, len(files), "" if len(files) == 1 else "s", size_label(size), human_bytes(image_bytes))
+        # Warm-up, untimed: the whole file set when it fits in half the available memory, else what
+        # xenaudit reads (headers and PFN arrays). Otherwise the first row to read every byte would warm
+        # the page cache for the next one.
+        stored = sum(os.path.getsize(f) for f in files)
+        if stored <= mem_available() // 2:
+            self.run_quiet(["cat"] + files, stdout=subprocess.DEVNULL)
+            title += "; warm-up: whole files"
+        else:
+            self.run_quiet([VERIFY_IMAGE, "--json"] + files, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            title += "; warm-up: metadata only (larger than half the free memory: rows reading every byte see cold pages)"
+        print("bench: %s ..." % title, file=sys.stderr, flush=True)
+        if w in ("gz", "zst") and "decompressor" in want:
+            rows.append(self.decompress(w, files, image_bytes, self.gzip if w == "gz" else self.zstd))
+        if "xenaudit" in want:
+            rows.append(self.xenaudit(w, "xenaudit", files, image_bytes, pattern))
+        if w == "huge" and "xenaudit-Xmx256m" in want and not (o.quick and o.rows is None):
+            env = dict(os.environ)
+            env["XENAUDIT_JAVA_OPTS"] = (env.get("XENAUDIT_JAVA_OPTS", "") + " -Xmx256m").strip()
+            rows.append(self.xenaudit(w, "xenaudit-Xmx256m", files, image_bytes, pattern, env=env))
+        if w not in ("gz", "zst") and "verify-image" in want:
+            rows.append(self.verify_image(w, files, image_bytes))
+        if "xenaudit-full-read" in want and self.full_read_supported:
+            rows.append(self.xenaudit(w, "xenaudit-full-read", files, image_bytes, pattern,
+                                      extra=["--readPagePayload=true"]))
+        if "verify-stream-v2" in want and self.vs2:
+            dec = "" if w not in ("gz", "zst") else (self.gzip if w == "gz" else self.zstd)
+            rows.append(self.verify_stream(w, files, image_bytes, dec))
+        self.finish(w, title, rows)
+
+    def finish(self, w, title, rows):
+        base = next((r for r in rows if r["row"] == "xenaudit" and r["job_s"] is not None), None)
+        for r in rows:
+            wall = r["wall_s"]
+            r["images_per_s"] = r["images"] / wall if wall > 0 else None
+            r["image_gib_per_s"] = r["image_bytes"] / GIB / wall if wall > 0 else None
+            r["read_pct"] = 100.0 * r["bytes_read"] / r["image_bytes"] if r["bytes_read"] is not None and r["image_bytes"] else None
+            r["time_vs_xenaudit"] = wall / base["wall_s"] if base else None
+            if r["job_s"] is not None:
+                extra = "job %.1f s, JVM start+options %.1f s" % (r["job_s"], wall - r["job_s"])
+                r["notes"] = extra + ("; " + r["notes"] if r["notes"] else "")
+        self.results.extend(rows)
+        say = self.out.say
+        say("")
+        say("== " + title)
+        header = ["row", "images", "image GiB", "wall s", "images/s", "GiB/s", "bytes read", "read %",
+                  "peak RSS", "vs xenaudit", "result", "notes"]
+        table = [header]
+        for r in rows:
+            ratio = r["time_vs_xenaudit"]
+            if r is base:
+                rel = "baseline"
+            elif ratio is None:
+                rel = "-"
+            elif ratio >= 1:
+                rel = "%sx slower" % sig(ratio)
+            else:
+                rel = "%sx faster" % sig(1 / ratio)
+            read = human_bytes(r["bytes_read"])
+            if r["bytes_read_source"] == "rchar" and r["bytes_read"] is not None:
+                read = "~" + read
+            table.append([r["row"], str(r["images"]), sig(r["image_bytes"] / GIB), "%.2f" % r["wall_s"],
+                          sig(r["images_per_s"]), sig(r["image_gib_per_s"]), read,
+                          sig(r["read_pct"]) if r["read_pct"] is not None else "-",
+                          human_bytes(r["peak_rss_kb"] * 1024) if r["peak_rss_kb"] else "-", rel, r["result"],
+                          r["notes"]])
+        widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+        right = {1, 2, 3, 4, 5, 6, 7, 8}
+        for row in table:
+            cells = [c.rjust(widths[i]) if i in right else c.ljust(widths[i]) for i, c in enumerate(row)]
+            say("  " + "  ".join(cells).rstrip())
+        self.checks(w, rows, base)
+
+    def checks(self, w, rows, base):
+        """Issue 4's acceptance figures for this workload, where its rows were measured."""
+        say = self.out.say
+        by = {r["row"]: r for r in rows}
+        if base is None:
+            if "xenaudit" in by:
+                say("  check: xenaudit failed; see %s" % by["xenaudit"]["_m"]["err"])
+            return
+        notes = []
+        if base["read_pct"] is not None and w not in ("gz", "zst"):
+            notes.append("xenaudit read %s%% of the image bytes (issue 4: < %s%%)" % (sig(base["read_pct"]), TARGET_READ_PCT))
+        if "xenaudit-full-read" in by:
+            notes.append("full-read / default = %sx (issue 4, 100x8G: >= %gx)" % (sig(by["xenaudit-full-read"]["time_vs_xenaudit"]), TARGET_FULL))
+        if "verify-stream-v2" in by:
+            notes.append("verify-stream-v2 loop / xenaudit = %sx (issue 4, 100x8G: >= %gx)" % (sig(by["verify-stream-v2"]["time_vs_xenaudit"]), TARGET_VS2))
+        if "verify-image" in by and by["verify-image"]["wall_s"] > 0:
+            notes.append("xenaudit / verify-image (format core, one JVM) = %sx" % sig(base["wall_s"] / by["verify-image"]["wall_s"]))
+        dec = next((r for r in rows if r["row"].endswith(" -dc")), None)
+        if dec and dec["wall_s"] > 0:
+            notes.append("xenaudit / %s = %sx (issue 4: <= %gx)" % (dec["row"], sig(base["wall_s"] / dec["wall_s"]), TARGET_DECOMP))
+        if "xenaudit-Xmx256m" in by:
+            x = by["xenaudit-Xmx256m"]
+            notes.append("-Xmx256m on %s: %s" % (human_bytes(x["image_bytes"]), "completed" if x["job_s"] is not None else "FAILED"))
+        for n in notes:
+            say("  check: " + n)
+
+    # ---------------------------------------------------------------- main
+
+    def write_csv(self):
+        path = self.o.csv or os.path.join(self.o.work, "results", "bench-%s.csv" % self.stamp)
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        cols = ["run", "commit", "quick", "workload", "row", "images", "image_bytes", "stored_bytes", "wall_s",
+                "images_per_s", "image_gib_per_s", "bytes_read", "bytes_read_source", "read_pct", "rchar",
+                "peak_rss_kb", "time_vs_xenaudit", "job_s", "exit", "result", "notes"]
+        with open(path, "w", newline="") as f:
+            wr = csv.writer(f)
+            wr.writerow(cols)
+            for r in self.results:
+                r = dict(r, run=self.stamp, commit=self.commit, quick=int(self.o.quick))
+                wr.writerow(["" if r.get(c) is None else (round(r[c], 6) if isinstance(r[c], float) else r[c])
+                             for c in cols])
+        report = os.path.splitext(path)[0] + ".txt"
+        with open(report, "w") as f:
+            f.write("\n".join(self.out.lines) + "\n")
+        return path, report
+
+    def main(self):
+        os.makedirs(self.o.work, exist_ok=True)
+        self.machine()
+        self.tools()
+        t0 = time.monotonic()
+        for w in self.o.workloads:
+            self.workload(w)
+        say = self.out.say
+        say("")
+        say("bytes read: xenaudit rows = the job's own count (summary line); verify-image = sum of bytes_read;")
+        say("  '~' rows = every byte the process tree passed through read() calls (/proc/PID/io rchar).")
+        say("peak RSS: largest resident set of any process in the row (GNU time %M); verify-stream-v2 is one")
+        say("  process per file, run one after another; xenaudit runs one worker per core (scripts/audit).")
+        say("load average at end: %s; measured in %.0f s" % (self.loadavg(), time.monotonic() - t0))
+        path, report = self.write_csv()
+        say("csv: %s" % path)
+        say("report: %s; logs: %s" % (report, self.logs))
+        with open(report, "w") as f:
+            f.write("\n".join(self.out.lines) + "\n")
+        return 1 if self.failed else 0
+
+
+def main(argv):
+    o = options(argv)
+    try:
+        return Bench(o).main()
+    except KeyboardInterrupt:
+        print("bench: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
