@@ -198,6 +198,7 @@ class Bench:
         self.failed = False
         self.vs2 = None
         self.full_read_supported = False
+        self.audit_warmed = False
         self.time_ok = os.access(GNU_TIME, os.X_OK)
 
     # ---------------------------------------------------------------- running and measuring
@@ -313,18 +314,30 @@ class Bench:
         if "gz" in self.o.workloads and not self.gzip:
             say("gzip: not installed; the gz workload is skipped")
             self.o.workloads.remove("gz")
-        # Build once, untimed: the jar for scripts/audit, the format core for the other scripts.
+        # Build the format core once, untimed (scripts/audit's jar is built by warm_audit).
         print("bench: building if needed (untimed)...", file=sys.stderr, flush=True)
-        help_text = subprocess.run([AUDIT, "--help=xenaudit.pipeline.AuditOptions"], capture_output=True,
-                                   text=True, stdin=subprocess.DEVNULL)
-        if "--input" not in help_text.stdout + help_text.stderr:
-            sys.stderr.write(help_text.stdout + help_text.stderr)
-            raise SystemExit("bench: scripts/audit does not run (build failed?)")
-        self.full_read_supported = "readPagePayload" in help_text.stdout + help_text.stderr
         if self.run_quiet([VERIFY_IMAGE, "--help"], stdin=subprocess.DEVNULL) != 0:
             raise SystemExit("bench: scripts/verify-image does not run (build failed?)")
+
+    def warm_audit(self, file):
+        """One untimed audit of one file, before the first timed one: builds the jar if needed, and
+        scripts/audit writes its class-data archive on the first run after a build (that run must be
+        neither timed nor a --help, which loads few classes). Then: is --readPagePayload there?"""
+        out = os.path.join(self.o.work, "out", "warm-up")
+        shutil.rmtree(out, ignore_errors=True)
+        print("bench: one untimed audit first (build if needed, JVM class-data archive)...", file=sys.stderr,
+              flush=True)
+        rc = self.run_quiet([AUDIT, "--input=" + file, "--output=" + out], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL)
+        shutil.rmtree(out, ignore_errors=True)
+        if rc != 0:
+            raise SystemExit("bench: scripts/audit failed on %s (exit %d)" % (file, rc))
+        help_text = subprocess.run([AUDIT, "--help=xenaudit.pipeline.AuditOptions"], capture_output=True,
+                                   text=True, stdin=subprocess.DEVNULL)
+        self.full_read_supported = "readPagePayload" in help_text.stdout + help_text.stderr
         if "xenaudit-full-read" in self.o.row_set and not self.full_read_supported:
-            say("xenaudit-full-read: skipped, this build's AuditOptions have no --readPagePayload")
+            self.out.say("xenaudit-full-read: skipped, this build's AuditOptions have no --readPagePayload")
+        self.audit_warmed = True
 
     # ---------------------------------------------------------------- fleets
 
@@ -521,6 +534,8 @@ class Bench:
             self.run_quiet([VERIFY_IMAGE, "--json"] + files, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             title += "; warm-up: metadata only (larger than half the free memory: rows reading every byte see cold pages)"
         print("bench: %s ..." % title, file=sys.stderr, flush=True)
+        if not self.audit_warmed and want & {"xenaudit", "xenaudit-Xmx256m", "xenaudit-full-read"}:
+            self.warm_audit(files[0])
         if w in ("gz", "zst") and "decompressor" in want:
             rows.append(self.decompress(w, files, image_bytes, self.gzip if w == "gz" else self.zstd))
         if "xenaudit" in want:
