@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import xenaudit.compress.Decompression;
 import xenaudit.format.CpuidLeaf;
 import xenaudit.format.Finding;
 import xenaudit.format.ImageReader;
@@ -68,7 +69,7 @@ public final class VerifyImage {
     }
     int exit = 0;
     for (Path f : files) {
-      ImageReport r = ImageReader.read(f, readOptions);
+      ImageReport r = Decompression.readImage(f, readOptions);
       try {
         if (json) {
           out.println(toJson(r));
@@ -90,7 +91,8 @@ public final class VerifyImage {
 
   static String usage() {
     return "usage: verify-image [--json] [--read-page-payload] FILE...\n"
-        + "  Audits Xen save/migration images (xl, libvirt, libxl, libxc; v2 and v3).\n"
+        + "  Audits Xen save/migration images (xl, libvirt, libxl, libxc; v2 and v3);\n"
+        + "  FILE.gz and FILE.zst are decompressed on the fly.\n"
         + "  --json               one JSON object per file per line\n"
         + "  --read-page-payload  also read every page and report its CRC32C (reads the whole image)\n"
         + "  exit: 0 all valid, 1 some invalid or unreadable, 2 internal error";

@@ -2,6 +2,7 @@ package xenaudit.format;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SeekableByteChannel;
 
@@ -19,6 +20,8 @@ public final class ByteSource {
 
   private final ReadableByteChannel channel;
   private final SeekableByteChannel seekable;
+  /** A local file is read with positional reads: a skip is then arithmetic, not an lseek. */
+  private final FileChannel file;
   private final long size;
   private final long origin;
   private long position;
@@ -38,6 +41,7 @@ public final class ByteSource {
   private ByteSource(ReadableByteChannel channel, SeekableByteChannel seekable, long size, long origin) {
     this.channel = channel;
     this.seekable = seekable;
+    this.file = seekable instanceof FileChannel f ? f : null;
     this.size = size;
     this.origin = origin;
   }
@@ -94,7 +98,7 @@ public final class ByteSource {
       return !dst.hasRemaining(); // skipped to the end: never touch the channel past it
     }
     while (dst.hasRemaining()) {
-      int n = channel.read(dst);
+      int n = transfer(dst);
       if (n < 0) {
         return false;
       }
@@ -126,11 +130,17 @@ public final class ByteSource {
     if (seekable != null && !readThrough && n >= seekThreshold) {
       long step = Math.min(n, remaining());
       position += step;
-      if (position < size) {
+      if (file == null && position < size) {
         // Some channels (S3) refuse a position at their very end; nothing is read there anyway.
         seekable.position(origin + position);
       }
       return step;
+    }
+    if (channel instanceof SkippableChannel s) {
+      long got = s.skip(n);
+      position += got;
+      bytesRead += got;
+      return got;
     }
     if (discard == null) {
       discard = ByteBuffer.allocate(DISCARD_CHUNK);
@@ -138,7 +148,7 @@ public final class ByteSource {
     long left = n;
     while (left > 0) {
       discard.clear().limit((int) Math.min(DISCARD_CHUNK, left));
-      int got = channel.read(discard);
+      int got = transfer(discard);
       if (got < 0) {
         break;
       }
@@ -147,6 +157,10 @@ public final class ByteSource {
       left -= got;
     }
     return n - left;
+  }
+
+  private int transfer(ByteBuffer dst) throws IOException {
+    return file != null ? file.read(dst, origin + position) : channel.read(dst);
   }
 
   /** Skips shorter than {@code bytes} read through instead of repositioning the channel. */
