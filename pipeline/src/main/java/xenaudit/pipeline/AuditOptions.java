@@ -68,12 +68,21 @@ public interface AuditOptions extends S3Options {
 
   @Description(
       "Random keys the matched images are spread over before parsing. 0 = one per image (best on "
-          + "cluster runners); -1 (default) = 0, or 4 per core on the DirectRunner, which pays a fixed "
-          + "cost per bundle.")
+          + "cluster runners); -1 (default) = 0, or on the DirectRunner 1 (every image in one bundle, "
+          + "shared by the parse threads) or, with --parseThreads=1, 4 per runner thread.")
   @Default.Integer(-1)
   int getSpreadBuckets();
 
   void setSpreadBuckets(int value);
+
+  @Description(
+      "Images audited at once by each parsing worker, on threads of its own. 1 = on the runner's own "
+          + "threads (cluster runners); -1 (default) = 1, or one per core on the DirectRunner, which "
+          + "is then given a single thread of its own: its idle threads spin (Beam issue 18070).")
+  @Default.Integer(-1)
+  int getParseThreads();
+
+  void setParseThreads(int value);
 
   @Description(
       "Parquet files per table. 0 = the runner decides; -1 (default) = 0, or 1 on the DirectRunner, "

@@ -92,9 +92,18 @@ public final class AuditPipeline {
     if (options.getOutputShards() < 0) {
       options.setOutputShards(direct ? 1 : 0);
     }
+    if (options.getParseThreads() < 0) {
+      options.setParseThreads(direct ? Runtime.getRuntime().availableProcessors() : 1);
+    }
+    if (direct && options.getParseThreads() > 1) {
+      // The DirectRunner reschedules its monitor on any idle thread of its pool, where it spins
+      // (apache/beam#18070): with N threads, one core goes to the monitor while bundles wait. With
+      // one thread, blocked in the parse step while the parse threads work, nothing spins.
+      options.as(DirectOptions.class).setTargetParallelism(1);
+    }
     if (options.getSpreadBuckets() < 0) {
-      int cores = direct ? options.as(DirectOptions.class).getTargetParallelism() : 0;
-      options.setSpreadBuckets(4 * cores);
+      int threads = direct ? options.as(DirectOptions.class).getTargetParallelism() : 0;
+      options.setSpreadBuckets(direct && options.getParseThreads() > 1 ? 1 : 4 * threads);
     }
     FileSystems.setDefaultPipelineOptions(options);
 
@@ -111,7 +120,8 @@ public final class AuditPipeline {
                 .withMaxFindingsPerImage(options.getMaxFindingsPerImage())
                 .withSpreadBuckets(options.getSpreadBuckets())
                 .withReadPagePayload(options.getReadPagePayload())
-                .withSeekThreshold(options.getSeekThreshold()))
+                .withSeekThreshold(options.getSeekThreshold())
+                .withParseThreads(options.getParseThreads()))
         // 4
         .apply("WriteAuditTables", WriteAuditTables.to(options.getOutput()).withNumShards(options.getOutputShards()));
     return p.run();

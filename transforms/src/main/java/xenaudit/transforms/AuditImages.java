@@ -39,9 +39,11 @@ public class AuditImages extends PTransform<PBegin, PCollectionTuple> {
   private final int spreadBuckets;
   private final boolean readPagePayload;
   private final long seekThreshold;
+  private final int parseThreads;
 
   private AuditImages(List<String> patterns, List<MatchResult.Metadata> matched, Compression compression,
-      String auditRunId, int maxFindings, int spreadBuckets, boolean readPagePayload, long seekThreshold) {
+      String auditRunId, int maxFindings, int spreadBuckets, boolean readPagePayload, long seekThreshold,
+      int parseThreads) {
     this.patterns = patterns;
     this.matched = matched;
     this.compression = compression;
@@ -50,11 +52,12 @@ public class AuditImages extends PTransform<PBegin, PCollectionTuple> {
     this.spreadBuckets = spreadBuckets;
     this.readPagePayload = readPagePayload;
     this.seekThreshold = seekThreshold;
+    this.parseThreads = parseThreads;
   }
 
   public static AuditImages of(List<String> patterns) {
     checkArgument(patterns != null && !patterns.isEmpty(), "at least one input pattern is required");
-    return new AuditImages(List.copyOf(patterns), null, Compression.AUTO, "", 1000, 0, false, -1);
+    return new AuditImages(List.copyOf(patterns), null, Compression.AUTO, "", 1000, 0, false, -1, 1);
   }
 
   /**
@@ -63,21 +66,24 @@ public class AuditImages extends PTransform<PBegin, PCollectionTuple> {
    */
   public static AuditImages ofMatched(List<String> patterns, List<MatchResult.Metadata> matched) {
     checkArgument(matched != null && !matched.isEmpty(), "at least one matched object is required");
-    return new AuditImages(List.copyOf(patterns), List.copyOf(matched), Compression.AUTO, "", 1000, 0, false, -1);
+    return new AuditImages(List.copyOf(patterns), List.copyOf(matched), Compression.AUTO, "", 1000, 0, false, -1, 1);
   }
 
   /** AUTO (the default) picks the decompressor from the extension: .gz, .zst, .bz2, ... */
   public AuditImages withCompression(Compression c) {
-    return new AuditImages(patterns, matched, c, auditRunId, maxFindings, spreadBuckets, readPagePayload, seekThreshold);
+    return new AuditImages(
+        patterns, matched, c, auditRunId, maxFindings, spreadBuckets, readPagePayload, seekThreshold, parseThreads);
   }
 
   public AuditImages withAuditRunId(String id) {
-    return new AuditImages(patterns, matched, compression, id, maxFindings, spreadBuckets, readPagePayload, seekThreshold);
+    return new AuditImages(
+        patterns, matched, compression, id, maxFindings, spreadBuckets, readPagePayload, seekThreshold, parseThreads);
   }
 
   public AuditImages withMaxFindingsPerImage(int n) {
     checkArgument(n >= 1, "maxFindingsPerImage must be at least 1, got %s", n);
-    return new AuditImages(patterns, matched, compression, auditRunId, n, spreadBuckets, readPagePayload, seekThreshold);
+    return new AuditImages(
+        patterns, matched, compression, auditRunId, n, spreadBuckets, readPagePayload, seekThreshold, parseThreads);
   }
 
   /**
@@ -86,12 +92,14 @@ public class AuditImages extends PTransform<PBegin, PCollectionTuple> {
    */
   public AuditImages withSeekThreshold(long bytes) {
     checkArgument(bytes >= -1, "seekThreshold must be -1 (auto) or more, got %s", bytes);
-    return new AuditImages(patterns, matched, compression, auditRunId, maxFindings, spreadBuckets, readPagePayload, bytes);
+    return new AuditImages(
+        patterns, matched, compression, auditRunId, maxFindings, spreadBuckets, readPagePayload, bytes, parseThreads);
   }
 
   /** Reads and checksums every page instead of skipping page payload (see ReadOptions). */
   public AuditImages withReadPagePayload(boolean read) {
-    return new AuditImages(patterns, matched, compression, auditRunId, maxFindings, spreadBuckets, read, seekThreshold);
+    return new AuditImages(
+        patterns, matched, compression, auditRunId, maxFindings, spreadBuckets, read, seekThreshold, parseThreads);
   }
 
   /**
@@ -100,7 +108,19 @@ public class AuditImages extends PTransform<PBegin, PCollectionTuple> {
    */
   public AuditImages withSpreadBuckets(int n) {
     checkArgument(n >= 0, "spreadBuckets must be 0 or more, got %s", n);
-    return new AuditImages(patterns, matched, compression, auditRunId, maxFindings, n, readPagePayload, seekThreshold);
+    return new AuditImages(
+        patterns, matched, compression, auditRunId, maxFindings, n, readPagePayload, seekThreshold, parseThreads);
+  }
+
+  /**
+   * Images each parsing DoFn instance audits at once on threads of its own (1, the default: on the
+   * runner's thread). For the DirectRunner, whose idle threads spin: give it one thread and this
+   * one per core.
+   */
+  public AuditImages withParseThreads(int n) {
+    checkArgument(n >= 1, "parseThreads must be at least 1, got %s", n);
+    return new AuditImages(patterns, matched, compression, auditRunId, maxFindings, spreadBuckets, readPagePayload,
+        seekThreshold, n);
   }
 
   @Override
@@ -121,7 +141,7 @@ public class AuditImages extends PTransform<PBegin, PCollectionTuple> {
             .apply("ReadMatches", FileIO.readMatches().withCompression(compression))
             .apply(
                 "ParseImages",
-                ParDo.of(new ParseImageFn(auditRunId, maxFindings, readPagePayload, seekThreshold))
+                ParDo.of(new ParseImageFn(auditRunId, maxFindings, readPagePayload, seekThreshold, parseThreads))
                     .withOutputTags(
                         ParseImageFn.STREAMS_OUT,
                         TupleTagList.of(ParseImageFn.CPUID_OUT)
@@ -141,6 +161,7 @@ public class AuditImages extends PTransform<PBegin, PCollectionTuple> {
         .add(DisplayData.item("patterns", String.join(",", patterns)))
         .add(DisplayData.item("compression", compression.toString()))
         .add(DisplayData.item("auditRunId", auditRunId))
-        .add(DisplayData.item("spreadBuckets", spreadBuckets));
+        .add(DisplayData.item("spreadBuckets", spreadBuckets))
+        .add(DisplayData.item("parseThreads", parseThreads));
   }
 }

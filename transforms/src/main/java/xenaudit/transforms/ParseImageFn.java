@@ -3,6 +3,15 @@ package xenaudit.transforms;
 import java.io.IOException;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SeekableByteChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionService;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileIO;
@@ -10,7 +19,9 @@ import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.values.TupleTag;
+import org.joda.time.Instant;
 import xenaudit.compress.Decompression;
 import xenaudit.format.ByteSource;
 import xenaudit.format.Finding;
@@ -38,44 +49,149 @@ public class ParseImageFn extends DoFn<FileIO.ReadableFile, GenericRecord> {
   private final int maxFindings;
   private final boolean readPagePayload;
   private final long seekThreshold;
+  private final int parseThreads;
   private final Counter withPolicy = Metrics.counter(METRICS, "guests_with_policy");
   private final Counter bytesRead = Metrics.counter(METRICS, "bytes_read");
   private transient ReadOptions readOptions;
+  private transient ExecutorService pool;
+  private transient CompletionService<Parsed> parsed;
+  private transient int pending;
+  private transient List<Parsed> deferred;
 
   /** Skip distance below which a remote object is read through instead of re-requested. */
   public static final long REMOTE_SEEK_THRESHOLD = 1 << 20;
 
   public ParseImageFn(String auditRunId, int maxFindings) {
-    this(auditRunId, maxFindings, false, -1);
+    this(auditRunId, maxFindings, false, -1, 1);
   }
 
   /**
    * @param readPagePayload read and checksum every page instead of skipping page payload
    * @param seekThreshold skips shorter than this read through instead of seeking; -1 = 0 for local
    *     files, {@link #REMOTE_SEEK_THRESHOLD} for object storage
+   * @param parseThreads images audited at once by this DoFn instance; 1 = on the runner's thread.
+   *     More is for runners that give a worker one thread but spin others (the DirectRunner).
    */
-  public ParseImageFn(String auditRunId, int maxFindings, boolean readPagePayload, long seekThreshold) {
+  public ParseImageFn(String auditRunId, int maxFindings, boolean readPagePayload, long seekThreshold,
+      int parseThreads) {
     this.auditRunId = auditRunId;
     this.maxFindings = maxFindings;
     this.readPagePayload = readPagePayload;
     this.seekThreshold = seekThreshold;
+    this.parseThreads = parseThreads;
   }
+
+  /** One audited image, waiting to be emitted in the window and at the time its element had. */
+  private record Parsed(ImageReport report, String uri, long sizeBytes, Instant timestamp, BoundedWindow window) {}
 
   @Setup
   public void setup() {
     readOptions = ReadOptions.DEFAULTS.withMaxFindings(maxFindings).withReadPagePayload(readPagePayload);
+    if (parseThreads > 1) {
+      AtomicInteger n = new AtomicInteger();
+      pool = Executors.newFixedThreadPool(parseThreads, r -> {
+        Thread t = new Thread(r, "xenaudit-parse-" + n.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+      });
+    }
+  }
+
+  @StartBundle
+  public void startBundle() {
+    if (pool != null) {
+      parsed = new ExecutorCompletionService<>(pool);
+      pending = 0;
+      deferred = new ArrayList<>();
+    }
   }
 
   @ProcessElement
-  public void process(@Element FileIO.ReadableFile file, MultiOutputReceiver out) {
+  public void process(@Element FileIO.ReadableFile file, @Timestamp Instant timestamp, BoundedWindow window,
+      MultiOutputReceiver out) {
+    if (pool == null) {
+      emit(parse(file, timestamp, window), (tag, row) -> out.get(tag).output(row));
+      return;
+    }
+    parsed.submit(() -> parse(file, timestamp, window));
+    pending++;
+    // Emit what has finished, in completion order so one huge image holds nothing back; wait only
+    // when enough reports are in flight to keep every thread busy (memory stays bounded).
+    for (Future<Parsed> done = parsed.poll(); done != null || pending >= 2 * parseThreads;
+        done = parsed.poll()) {
+      Parsed p = result(done != null ? done : take());
+      pending--;
+      if (p.window().equals(window) && p.timestamp().equals(timestamp)) {
+        emit(p, (tag, row) -> out.get(tag).output(row));
+      } else {
+        deferred.add(p); // another window or time: only FinishBundle can emit it there
+      }
+    }
+  }
+
+  @FinishBundle
+  public void finishBundle(FinishBundleContext c) {
+    if (pool == null) {
+      return;
+    }
+    while (pending > 0) {
+      deferred.add(result(take()));
+      pending--;
+    }
+    for (Parsed p : deferred) {
+      emit(p, (tag, row) -> c.output(tag, row, p.timestamp(), p.window()));
+    }
+    deferred.clear();
+  }
+
+  @Teardown
+  public void teardown() {
+    if (pool != null) {
+      pool.shutdownNow();
+    }
+  }
+
+  private Future<Parsed> take() {
+    try {
+      return parsed.take();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for image audits", e);
+    }
+  }
+
+  private static Parsed result(Future<Parsed> f) {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for an image audit", e);
+    } catch (ExecutionException e) {
+      // audit() turns every failure about the image into a report; this is the JVM's (e.g. OOM).
+      throw new IllegalStateException("image audit failed", e.getCause());
+    }
+  }
+
+  private Parsed parse(FileIO.ReadableFile file, Instant timestamp, BoundedWindow window) {
     String uri = file.getMetadata().resourceId().toString();
     boolean local = "file".equals(file.getMetadata().resourceId().getScheme());
     long threshold = seekThreshold >= 0 ? seekThreshold : local ? 0 : REMOTE_SEEK_THRESHOLD;
     ImageReport r = audit(file, uri, readOptions.withSeekThreshold(threshold));
-    out.get(STREAMS_OUT).output(ImageRows.stream(r, uri, file.getMetadata().sizeBytes(), auditRunId));
-    ImageRows.cpuid(r, uri).forEach(out.get(CPUID_OUT)::output);
-    ImageRows.msr(r, uri).forEach(out.get(MSR_OUT)::output);
-    ImageRows.findings(r, uri).forEach(out.get(FINDINGS_OUT)::output);
+    return new Parsed(r, uri, file.getMetadata().sizeBytes(), timestamp, window);
+  }
+
+  /** Where rows go: the element's receiver, or the bundle's context with a window and time. */
+  private interface RowSink {
+    void output(TupleTag<GenericRecord> tag, GenericRecord row);
+  }
+
+  /** Rows and metrics of one image; on the runner's thread, where Beam's metrics are recorded. */
+  private void emit(Parsed p, RowSink out) {
+    ImageReport r = p.report();
+    out.output(STREAMS_OUT, ImageRows.stream(r, p.uri(), p.sizeBytes(), auditRunId));
+    ImageRows.cpuid(r, p.uri()).forEach(row -> out.output(CPUID_OUT, row));
+    ImageRows.msr(r, p.uri()).forEach(row -> out.output(MSR_OUT, row));
+    ImageRows.findings(r, p.uri()).forEach(row -> out.output(FINDINGS_OUT, row));
 
     Metrics.counter(METRICS, "images_" + r.status().label()).inc();
     bytesRead.inc(r.bytesRead());

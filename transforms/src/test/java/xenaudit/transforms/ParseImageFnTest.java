@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.Pipeline;
@@ -18,19 +19,28 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import xenaudit.format.ImageReader;
 import xenaudit.format.ImageReport;
 import xenaudit.sample.GuestImageWriter;
 import xenaudit.sample.GuestSpec;
 
-/** ParseImageFn on a real (Direct) pipeline: good, damaged and vanished objects all give rows. */
+/**
+ * ParseImageFn on a real (Direct) pipeline: good, damaged and vanished objects all give rows, on
+ * the runner's thread and on parse threads of its own (rows emitted while the bundle runs and at
+ * its end).
+ */
 class ParseImageFnTest {
   @TempDir Path dir;
 
-  @Test
-  void everyObjectGetsItsStreamsRowEvenWhenItCannotBeRead() throws IOException {
+  /** Copies of the good image beside the three cases: enough to fill the parse threads' queue. */
+  private static final int COPIES = 9;
+
+  @ParameterizedTest(name = "parseThreads={0}")
+  @ValueSource(ints = {1, 2, 5})
+  void everyObjectGetsItsStreamsRowEvenWhenItCannotBeRead(int parseThreads) throws IOException {
     GuestSpec spec = GuestSpec.of("pipe-hvm", "0b4e1f3a-aaaa-4bbb-8ccc-000000000001").withMemory(4L << 20);
     Path good = dir.resolve("good.xl");
     GuestImageWriter.write(spec, good);
@@ -42,11 +52,16 @@ class ParseImageFnTest {
     Files.delete(gone);
     MatchResult.Metadata goodMeta = FileSystems.match(good.toString()).metadata().get(0);
     MatchResult.Metadata emptyMeta = FileSystems.match(empty.toString()).metadata().get(0);
+    List<MatchResult.Metadata> objects = new ArrayList<>(List.of(goodMeta, emptyMeta, goneMeta));
+    for (int i = 0; i < COPIES; i++) {
+      Path copy = Files.copy(good, dir.resolve("copy-" + i + "-good.xl"));
+      objects.add(FileSystems.match(copy.toString()).metadata().get(0));
+    }
 
     Pipeline p = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create());
-    PCollectionTuple rows = p.apply(Create.of(List.of(goodMeta, emptyMeta, goneMeta)))
+    PCollectionTuple rows = p.apply(Create.of(objects))
         .apply(FileIO.readMatches())
-        .apply(ParDo.of(new ParseImageFn("run-1", 1000)).withOutputTags(ParseImageFn.STREAMS_OUT,
+        .apply(ParDo.of(new ParseImageFn("run-1", 1000, false, -1, parseThreads)).withOutputTags(ParseImageFn.STREAMS_OUT,
             TupleTagList.of(ParseImageFn.CPUID_OUT).and(ParseImageFn.MSR_OUT).and(ParseImageFn.FINDINGS_OUT)));
     rows.get(ParseImageFn.STREAMS_OUT).setCoder(AvroCoder.of(GenericRecord.class, AuditTables.schema(AuditTables.STREAMS)));
     rows.get(ParseImageFn.CPUID_OUT).setCoder(AvroCoder.of(GenericRecord.class, AuditTables.schema(AuditTables.CPUID_POLICY)));
@@ -78,7 +93,7 @@ class ParseImageFnTest {
           assertEquals("run-1", r.get("audit_run_id").toString());
         }
       }
-      assertEquals(3, n, "one streams row per object");
+      assertEquals(3 + COPIES, n, "one streams row per object");
       return null;
     });
     PAssert.that(rows.get(ParseImageFn.FINDINGS_OUT)).satisfies(it -> {
@@ -98,7 +113,7 @@ class ParseImageFnTest {
         n++;
         assertEquals(uuid, r.get("guest_id").toString());
       }
-      assertEquals(goodLeaves, n);
+      assertEquals(goodLeaves * (1 + COPIES), n);
       return null;
     });
     p.run().waitUntilFinish();
