@@ -180,6 +180,29 @@ public final class S3RangedChannel implements SeekableByteChannel {
     requests++;
     responsePos = from;
     responseEnd = end;
+    checkRange(response.response(), from, end);
+  }
+
+  /**
+   * A server that ignores {@code Range} answers with the whole object: its bytes would be taken for
+   * the ones asked for. Such a response is refused (the image becomes unreadable, with this message).
+   */
+  private void checkRange(GetObjectResponse r, long from, long end) throws IOException {
+    Long length = r.contentLength();
+    String range = r.contentRange();
+    boolean ok = (length == null || length == end - from)
+        && (range == null || range.startsWith("bytes " + from + "-"))
+        && (range != null || from == 0);
+    if (!ok) {
+      ResponseInputStream<GetObjectResponse> bad = response;
+      response = null;
+      bad.abort();
+      aborted++;
+      bad.close();
+      throw new IOException("GET " + request.build().key() + " bytes=" + from + "-" + (end - 1) + " answered with "
+          + (range == null ? "no Content-Range" : "Content-Range " + range) + " and " + length
+          + " bytes: the server does not honour ranged reads (try --s3RangedReads=false)");
+    }
   }
 
   private int readResponse(byte[] into, int off, int len) throws IOException {
