@@ -14,6 +14,7 @@ import platform
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -23,10 +24,19 @@ AUDIT = os.path.join(ROOT, "scripts", "audit")
 VERIFY_IMAGE = os.path.join(ROOT, "scripts", "verify-image")
 MAKE_FLEET = os.path.join(ROOT, "scripts", "make-sample-fleet")
 GNU_TIME = "/usr/bin/time"
+S3PROXY_JAR = os.path.join(ROOT, "pipeline", "target", "s3proxy", "s3proxy.jar")
 GIB = 1 << 30
 
-ROWS = ("decompressor", "xenaudit", "xenaudit-Xmx256m", "verify-image", "xenaudit-full-read", "verify-stream-v2")
-WORKLOADS = ("huge", "medium", "small", "gz", "zst")
+ROWS = ("decompressor", "xenaudit", "xenaudit-Xmx256m", "verify-image", "xenaudit-full-read", "verify-stream-v2",
+        "xenaudit-always-ranged", "xenaudit-read-through", "xenaudit-beam-s3")
+WORKLOADS = ("huge", "medium", "small", "gz", "zst", "s3")
+# The s3 workload: a local s3proxy (filesystem backend) and these credentials, handed to scripts/audit
+# through the environment (the AWS default chain), never on its command line.
+S3_BUCKET = "xenaudit-bench"
+S3_ACCESS_KEY = "xenaudit-bench"
+S3_SECRET_KEY = "xenaudit-bench-secret"
+# --seekThreshold of the "always read through" row: larger than any skip.
+READ_THROUGH_THRESHOLD = 1 << 50
 
 # What issue 4 asks of the default run (printed as checks under the tables).
 TARGET_VS2 = 50.0
@@ -37,6 +47,7 @@ TARGET_DECOMP = 1.3
 SUMMARY = re.compile(
     r"xenaudit: (\d+) images audited in ([\d.]+) s: (\d+) valid, (\d+) invalid, (\d+) unreadable")
 BYTES_READ = re.compile(r"bytes read: (\d+)")
+S3_GETS = re.compile(r"s3 ranged GETs: (\d+); bytes fetched: (\d+)")
 
 # One file at a time, as a shell loop would do it. $1 = verify-stream-v2, $2 = decompressor ("" = none),
 # $3 = file of failures (exit status and file), $4 = temporary file, then the files. The format comes
@@ -130,15 +141,17 @@ def options(argv):
         "XEN_VERIFY_STREAM points to it) and bare gzip/zstd over generated sparse fleets of xl images, "
         "side by side. Fleets are reused when generated before with the same parameters.",
         epilog="Workloads: huge (1 image), medium (100), small (2000), compressed (gz and zst copies of a "
-        "few images against gzip -dc / zstd -dc). Only xl images are used, so every row audits the same "
+        "few images against gzip -dc / zstd -dc), s3 (8 images on a local s3proxy, read over S3 in the "
+        "default mode, full-read, always-ranged (--seekThreshold=0), always-read-through and with Beam's own "
+        "S3 channel). Only xl images are used, so every row audits the same "
         "files (verify-stream-v2 cannot read libvirt images). Runs are warm-cache: the page cache is not "
         "dropped. Exit: 0 done, 1 a measured command failed, 2 usage or setup error.")
     p.add_argument("--work", default=os.path.join("/tmp", "xenaudit-bench"),
                    help="scratch folder for fleets, audit output, logs and results (default %(default)s)")
     p.add_argument("--csv", help="CSV to write (default WORK/results/bench-<UTC time>.csv)")
     p.add_argument("--quick", action="store_true",
-                   help="small smoke run: 1x2G, 10x256M, 50x16M, compressed 2x256M (sizes still overridable)")
-    p.add_argument("--only", help="comma-separated workloads: huge, medium, small, compressed (= gz,zst), gz, zst")
+                   help="small smoke run: 1x2G, 10x256M, 50x16M, compressed 2x256M, s3 2x256M (sizes still overridable)")
+    p.add_argument("--only", help="comma-separated workloads: huge, medium, small, compressed (= gz,zst), gz, zst, s3")
     p.add_argument("--rows", help="comma-separated rows to run (default all): " + ", ".join(ROWS))
     p.add_argument("--huge-size", type=parse_size, metavar="SIZE", help="size of the huge image (default 64G; quick 2G)")
     p.add_argument("--medium-count", type=int, metavar="N", help="medium images (default 100; quick 10)")
@@ -148,6 +161,8 @@ def options(argv):
     p.add_argument("--compressed-count", type=int, metavar="N", help="images compressed with gzip and zstd (default 4; quick 2)")
     p.add_argument("--compressed-size", type=parse_size, metavar="SIZE",
                    help="size of each compressed image before compression (default 2G; quick 256M)")
+    p.add_argument("--s3-count", type=int, metavar="N", help="images of the s3 workload (default 8; quick 2)")
+    p.add_argument("--s3-size", type=parse_size, metavar="SIZE", help="size of each s3 image (default 8G; quick 256M)")
     p.add_argument("--seed", type=int, default=1, help="make-sample-fleet seed (default %(default)s)")
     p.add_argument("--regenerate", action="store_true", help="generate the fleets again even if present")
     p.add_argument("--keep-output", action="store_true", help="keep the audit tables under WORK/out")
@@ -161,11 +176,13 @@ def options(argv):
         "small_size": 16 << 20,
         "compressed_count": 2 if q else 4,
         "compressed_size": (256 << 20) if q else (2 << 30),
+        "s3_count": 2 if q else 8,
+        "s3_size": (256 << 20) if q else (8 << 30),
     }
     for k, v in defaults.items():
         if getattr(o, k) is None:
             setattr(o, k, v)
-    for k in ("medium_count", "small_count", "compressed_count"):
+    for k in ("medium_count", "small_count", "compressed_count", "s3_count"):
         if getattr(o, k) < 1:
             p.error("--%s must be at least 1" % k.replace("_", "-"))
     wanted = set()
@@ -176,7 +193,7 @@ def options(argv):
         elif w in WORKLOADS:
             wanted.add(w)
         elif w:
-            p.error("--only: unknown workload %r (huge, medium, small, compressed, gz, zst)" % w)
+            p.error("--only: unknown workload %r (huge, medium, small, compressed, gz, zst, s3)" % w)
     o.workloads = [w for w in WORKLOADS if w in wanted]
     o.row_set = set(ROWS)
     if o.rows:
@@ -410,7 +427,7 @@ class Bench:
         r = {"workload": workload, "row": name, "images": len(files), "image_bytes": image_bytes,
              "stored_bytes": sum(os.path.getsize(f) for f in files), "wall_s": m["wall"], "exit": m["rc"],
              "peak_rss_kb": m["rss_kb"], "rchar": m["rchar"], "bytes_read": None, "bytes_read_source": "",
-             "job_s": None, "result": "", "notes": "", "_m": m}
+             "job_s": None, "result": "", "notes": "", "s3_gets": None, "s3_bytes_fetched": None, "_m": m}
         return r
 
     def xenaudit(self, workload, name, files, image_bytes, pattern, extra=(), env=None):
@@ -440,6 +457,11 @@ class Bench:
         if b:
             r["bytes_read"] = int(b.group(1))
             r["bytes_read_source"] = "summary"
+        g = S3_GETS.search(text)
+        if g:
+            r["s3_gets"], r["s3_bytes_fetched"] = int(g.group(1)), int(g.group(2))
+            r["notes"] = (r["notes"] + "; " if r["notes"] else "") + "%d ranged GETs, %s fetched" % (
+                r["s3_gets"], human_bytes(r["s3_bytes_fetched"]))
         if "building the runnable jar" in err:
             r["notes"] = (r["notes"] + "; " if r["notes"] else "") + "REBUILT during the run: time includes a build"
         if not self.o.keep_output:
@@ -505,6 +527,8 @@ class Bench:
     # ---------------------------------------------------------------- workloads
 
     def workload(self, w):
+        if w == "s3":
+            return self.s3_workload()
         o, rows = self.o, []
         want = o.row_set
         if w in ("gz", "zst"):
@@ -553,6 +577,59 @@ class Bench:
             dec = "" if w not in ("gz", "zst") else (self.gzip if w == "gz" else self.zstd)
             rows.append(self.verify_stream(w, files, image_bytes, dec))
         self.finish(w, title, rows)
+
+    # ---------------------------------------------------------------- s3
+
+    def s3_workload(self):
+        """The same kind of fleet, served by a local s3proxy (filesystem backend) and audited over S3."""
+        o, rows, want = self.o, [], self.o.row_set
+        d, files = self.fleet("s3", o.s3_size, o.s3_count)
+        image_bytes = sum(os.path.getsize(f) for f in files)
+        title = "s3: %d xl image%s of %s (%s apparent, sparse) on a local s3proxy, read over S3" % (
+            len(files), "" if len(files) == 1 else "s", size_label(o.s3_size), human_bytes(image_bytes))
+        print("bench: %s ..." % title, file=sys.stderr, flush=True)
+        if not self.audit_warmed:
+            self.warm_audit(files[0])  # builds the jar, and with it pipeline/target/s3proxy
+        if not os.path.isfile(S3PROXY_JAR):
+            self.out.say("")
+            self.out.say("s3: skipped, %s is missing (it is copied by 'mvn -B -ntp install -DskipTests')" % S3PROXY_JAR)
+            return
+        server = S3Proxy(os.path.join(o.work, "s3"), self.logs)
+        try:
+            server.start()
+            # One prefix per fleet, so objects of another fleet size never match the pattern.
+            prefix = os.path.basename(d)
+            server.stage(files, prefix)
+            pattern = "s3://%s/%s/*.xl" % (S3_BUCKET, prefix)
+            s3_args = ["--endpoint=" + server.endpoint, "--awsRegion=us-east-1", "--s3PathStyle=true"]
+            env = dict(os.environ, AWS_ACCESS_KEY_ID=S3_ACCESS_KEY, AWS_SECRET_ACCESS_KEY=S3_SECRET_KEY)
+            # Untimed: one default audit over S3 warms the server's JIT and the page cache of what it
+            # reads; the whole files are read once (cat) when they fit in half the free memory.
+            if image_bytes <= mem_available() // 2:
+                self.run_quiet(["cat"] + files, stdout=subprocess.DEVNULL)
+                title += "; warm-up: whole files + one default audit"
+            else:
+                title += "; warm-up: one default audit (rows reading every byte see cold pages)"
+            out = os.path.join(o.work, "out", "s3-warm-up")
+            print("bench: s3: one untimed audit over S3 (server warm-up)...", file=sys.stderr, flush=True)
+            rc = self.run_quiet([AUDIT, "--input=" + pattern, "--output=" + out] + s3_args, env=env,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+            shutil.rmtree(out, ignore_errors=True)
+            if rc != 0:
+                raise SystemExit("bench: s3: the warm-up audit over S3 failed (exit %d); s3proxy log: %s" % (rc, server.log))
+            variants = [
+                ("xenaudit", []),
+                ("xenaudit-always-ranged", ["--seekThreshold=0"]),
+                ("xenaudit-read-through", ["--seekThreshold=%d" % READ_THROUGH_THRESHOLD]),
+                ("xenaudit-beam-s3", ["--s3RangedReads=false"]),
+                ("xenaudit-full-read", ["--readPagePayload=true"]),
+            ]
+            for name, extra in variants:
+                if name in want and (name != "xenaudit-full-read" or self.full_read_supported):
+                    rows.append(self.xenaudit("s3", name, files, image_bytes, pattern, extra=s3_args + extra, env=env))
+        finally:
+            server.stop()
+        self.finish("s3", title, rows)
 
     def finish(self, w, title, rows):
         base = next((r for r in rows if r["row"] == "xenaudit" and r["job_s"] is not None), None)
@@ -608,8 +685,19 @@ class Bench:
         notes = []
         if base["read_pct"] is not None and w not in ("gz", "zst"):
             notes.append("xenaudit read %s%% of the image bytes (issue 4: < %s%%)" % (sig(base["read_pct"]), TARGET_READ_PCT))
-        if "xenaudit-full-read" in by:
+        if "xenaudit-full-read" in by and w == "s3":
+            notes.append("s3: full-read / default = %sx (issue 4: >= %gx)" % (sig(by["xenaudit-full-read"]["time_vs_xenaudit"]), TARGET_FULL))
+        elif "xenaudit-full-read" in by:
             notes.append("full-read / default = %sx (issue 4, 100x8G: >= %gx)" % (sig(by["xenaudit-full-read"]["time_vs_xenaudit"]), TARGET_FULL))
+        for name, what in (("xenaudit-always-ranged", "always ranged GET (--seekThreshold=0)"),
+                           ("xenaudit-read-through", "always read through"),
+                           ("xenaudit-beam-s3", "Beam's S3 channel (--s3RangedReads=false)")):
+            if name in by:
+                notes.append("s3: %s / default = %sx" % (what, sig(by[name]["time_vs_xenaudit"])))
+        if w == "s3" and base.get("s3_gets") is not None:
+            pages = base["image_bytes"] / 4096.0
+            notes.append("s3: default made %d ranged GETs (%s per 1024-page batch) and fetched %s%% of the image bytes" % (
+                base["s3_gets"], sig(base["s3_gets"] / (pages / 1024.0)), sig(100.0 * base["s3_bytes_fetched"] / base["image_bytes"])))
         if "verify-stream-v2" in by:
             notes.append("verify-stream-v2 loop / xenaudit = %sx (issue 4, 100x8G: >= %gx)" % (sig(by["verify-stream-v2"]["time_vs_xenaudit"]), TARGET_VS2))
         if "verify-image" in by and by["verify-image"]["wall_s"] > 0:
@@ -630,7 +718,7 @@ class Bench:
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         cols = ["run", "commit", "quick", "workload", "row", "images", "image_bytes", "stored_bytes", "wall_s",
                 "images_per_s", "image_gib_per_s", "bytes_read", "bytes_read_source", "read_pct", "rchar",
-                "peak_rss_kb", "time_vs_xenaudit", "job_s", "exit", "result", "notes"]
+                "peak_rss_kb", "time_vs_xenaudit", "job_s", "exit", "result", "s3_gets", "s3_bytes_fetched", "notes"]
         with open(path, "w", newline="") as f:
             wr = csv.writer(f)
             wr.writerow(cols)
@@ -663,6 +751,78 @@ class Bench:
         with open(report, "w") as f:
             f.write("\n".join(self.out.lines) + "\n")
         return 1 if self.failed else 0
+
+
+class S3Proxy:
+    """s3proxy (pipeline/target/s3proxy/s3proxy.jar) on 127.0.0.1 and a free port, filesystem backend
+    under DIR/data: object BUCKET/KEY is the plain file DIR/data/BUCKET/KEY, so images are staged by
+    sparse copy, not uploaded. The server then serves them with their size (no ETag: nothing computed
+    an MD5 for them, and nothing in the audit asks for one)."""
+
+    def __init__(self, work, logs):
+        self.work = work
+        self.data = os.path.join(work, "data")
+        self.log = os.path.join(logs, "s3proxy.log")
+        self.proc = None
+        self.endpoint = None
+
+    def start(self):
+        os.makedirs(os.path.join(self.data, S3_BUCKET), exist_ok=True)
+        os.makedirs(os.path.dirname(self.log), exist_ok=True)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.endpoint = "http://127.0.0.1:%d" % port
+        props = os.path.join(self.work, "s3proxy.properties")
+        with open(props, "w") as f:
+            f.write("\n".join([
+                "s3proxy.endpoint=" + self.endpoint,
+                "s3proxy.authorization=aws-v2-or-v4",
+                "s3proxy.identity=" + S3_ACCESS_KEY,
+                "s3proxy.credential=" + S3_SECRET_KEY,
+                "jclouds.provider=filesystem-nio2",
+                "jclouds.identity=unused",
+                "jclouds.credential=unused",
+                "jclouds.filesystem.basedir=" + self.data]) + "\n")
+        with open(self.log, "wb") as log:
+            self.proc = subprocess.Popen(["java", "-Xmx256m", "-jar", S3PROXY_JAR, "--properties", props],
+                                         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                         start_new_session=True)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    return
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise SystemExit("bench: s3proxy did not start on %s; log: %s" % (self.endpoint, self.log))
+                time.sleep(0.1)
+
+    def stage(self, files, prefix):
+        """Puts each file at BUCKET/PREFIX/<name> (a sparse copy, redone when size or mtime differ)."""
+        keys = []
+        for f in files:
+            key = "%s/%s" % (prefix, os.path.basename(f))
+            dst = os.path.join(self.data, S3_BUCKET, key)
+            st = os.stat(f)
+            if not (os.path.isfile(dst) and os.path.getsize(dst) == st.st_size and os.path.getmtime(dst) == st.st_mtime):
+                os.makedirs(os.path.dirname(dst), exist_ok=True)
+                if subprocess.run(["cp", "--sparse=always", "--preserve=timestamps", f, dst + ".tmp"]).returncode:
+                    raise SystemExit("bench: could not copy %s into the s3proxy data folder" % f)
+                os.rename(dst + ".tmp", dst)
+            keys.append(key)
+        return keys
+
+    def stop(self):
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
 
 
 def main(argv):

@@ -6,13 +6,14 @@ import org.apache.beam.sdk.io.aws2.options.S3Options;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.Validation;
+import xenaudit.transforms.io.S3ReadOptions;
 
 /**
  * Options of the audit job. S3 access comes from Beam's {@link S3Options}: {@code --awsRegion},
  * {@code --endpoint}, {@code --awsCredentialsProvider} (default: the AWS default chain). Credentials
  * are never printed or logged by xenaudit.
  */
-public interface AuditOptions extends S3Options {
+public interface AuditOptions extends S3Options, S3ReadOptions {
   @Description(
       "Images to audit: one or more comma-separated file patterns (local paths or globs, "
           + "s3://bucket/prefix/** for everything under a prefix, any Beam FileSystems URI). "
@@ -60,7 +61,8 @@ public interface AuditOptions extends S3Options {
 
   @Description(
       "Skips shorter than this many bytes are read through instead of seeking (on object storage a "
-          + "seek is a new ranged request). -1 (default) = 0 for local files, 1048576 for object storage.")
+          + "seek is a new bounded ranged GET on a pooled connection). -1 (default) = 0 for local files, "
+          + "1048576 for object storage.")
   @Default.Long(-1)
   long getSeekThreshold();
 

@@ -18,7 +18,7 @@ import xenaudit.transforms.WriteAuditTables;
 /** What the job did, from its counters: images by status, frequent findings, where the tables are. */
 public record AuditSummary(
     long valid, long invalid, long unreadable, long withPolicy, long bytesRead,
-    Map<String, Long> findingCounts, String output) {
+    Map<String, Long> findingCounts, String output, long s3Requests, long s3BytesFetched) {
 
   static AuditSummary of(PipelineResult result, String output) {
     Map<String, Long> ours = counters(result, ParseImageFn.METRICS);
@@ -29,7 +29,9 @@ public record AuditSummary(
         ours.getOrDefault("guests_with_policy", 0L),
         ours.getOrDefault("bytes_read", 0L),
         counters(result, ParseImageFn.FINDINGS_METRICS),
-        output);
+        output,
+        ours.getOrDefault("s3_get_requests", 0L),
+        ours.getOrDefault("s3_bytes_fetched", 0L));
   }
 
   private static Map<String, Long> counters(PipelineResult result, String namespace) {
@@ -60,6 +62,9 @@ public record AuditSummary(
       out.println(s);
     }
     out.printf("  guests with a CPUID/MSR policy: %d; bytes read: %d%n", withPolicy, bytesRead);
+    if (s3Requests > 0) {
+      out.printf("  s3 ranged GETs: %d; bytes fetched: %d%n", s3Requests, s3BytesFetched);
+    }
     out.println("  tables:");
     for (String t : AuditTables.ALL) {
       out.println("    " + WriteAuditTables.tableDirectory(output, t));

@@ -65,6 +65,10 @@ final class S3ProxyServer implements AutoCloseable {
     return server;
   }
 
+  int port() {
+    return port;
+  }
+
   String endpoint() {
     return "http://127.0.0.1:" + port;
   }

@@ -18,6 +18,7 @@ import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.values.TupleTag;
@@ -28,6 +29,8 @@ import xenaudit.format.Finding;
 import xenaudit.format.ImageReader;
 import xenaudit.format.ImageReport;
 import xenaudit.format.ReadOptions;
+import xenaudit.transforms.io.S3RangedChannel;
+import xenaudit.transforms.io.S3RangedReads;
 
 /**
  * Audits one image with the format core and emits its rows on four outputs. It never throws for
@@ -52,7 +55,11 @@ public class ParseImageFn extends DoFn<FileIO.ReadableFile, GenericRecord> {
   private final int parseThreads;
   private final Counter withPolicy = Metrics.counter(METRICS, "guests_with_policy");
   private final Counter bytesRead = Metrics.counter(METRICS, "bytes_read");
+  private final Counter s3Requests = Metrics.counter(METRICS, "s3_get_requests");
+  private final Counter s3BytesFetched = Metrics.counter(METRICS, "s3_bytes_fetched");
   private transient ReadOptions readOptions;
+  /** Ranged-GET reader of s3:// objects, with this instance's S3 client; made on first use. */
+  private transient S3RangedReads s3;
   private transient ExecutorService pool;
   private transient CompletionService<Parsed> parsed;
   private transient int pending;
@@ -82,7 +89,8 @@ public class ParseImageFn extends DoFn<FileIO.ReadableFile, GenericRecord> {
   }
 
   /** One audited image, waiting to be emitted in the window and at the time its element had. */
-  private record Parsed(ImageReport report, String uri, long sizeBytes, Instant timestamp, BoundedWindow window) {}
+  private record Parsed(ImageReport report, String uri, long sizeBytes, long s3Requests, long s3BytesFetched,
+      Instant timestamp, BoundedWindow window) {}
 
   @Setup
   public void setup() {
@@ -108,12 +116,13 @@ public class ParseImageFn extends DoFn<FileIO.ReadableFile, GenericRecord> {
 
   @ProcessElement
   public void process(@Element FileIO.ReadableFile file, @Timestamp Instant timestamp, BoundedWindow window,
-      MultiOutputReceiver out) {
+      MultiOutputReceiver out, PipelineOptions options) {
+    boolean ranged = rangedS3(file, options);
     if (pool == null) {
-      emit(parse(file, timestamp, window), (tag, row) -> out.get(tag).output(row));
+      emit(parse(file, ranged, timestamp, window), (tag, row) -> out.get(tag).output(row));
       return;
     }
-    parsed.submit(() -> parse(file, timestamp, window));
+    parsed.submit(() -> parse(file, ranged, timestamp, window));
     pending++;
     // Emit what has finished, in completion order so one huge image holds nothing back; wait only
     // when enough reports are in flight to keep every thread busy (memory stays bounded).
@@ -149,6 +158,10 @@ public class ParseImageFn extends DoFn<FileIO.ReadableFile, GenericRecord> {
     if (pool != null) {
       pool.shutdownNow();
     }
+    if (s3 != null) {
+      s3.close();
+      s3 = null;
+    }
   }
 
   private Future<Parsed> take() {
@@ -172,12 +185,41 @@ public class ParseImageFn extends DoFn<FileIO.ReadableFile, GenericRecord> {
     }
   }
 
-  private Parsed parse(FileIO.ReadableFile file, Instant timestamp, BoundedWindow window) {
+  private Parsed parse(FileIO.ReadableFile file, boolean ranged, Instant timestamp, BoundedWindow window) {
     String uri = file.getMetadata().resourceId().toString();
     boolean local = "file".equals(file.getMetadata().resourceId().getScheme());
     long threshold = seekThreshold >= 0 ? seekThreshold : local ? 0 : REMOTE_SEEK_THRESHOLD;
-    ImageReport r = audit(file, uri, readOptions.withSeekThreshold(threshold));
-    return new Parsed(r, uri, file.getMetadata().sizeBytes(), timestamp, window);
+    ReadOptions options = readOptions.withSeekThreshold(threshold);
+    long size = file.getMetadata().sizeBytes();
+    if (!ranged) {
+      return new Parsed(audit(file, uri, options), uri, size, 0, 0, timestamp, window);
+    }
+    S3RangedChannel ch = s3.open(uri, size);
+    ImageReport r;
+    try (ch) {
+      r = ImageReader.read(uri, ch, options);
+    } catch (IOException | RuntimeException e) {
+      r = ImageReader.unreadable(uri, e, options);
+    }
+    return new Parsed(r, uri, size, ch.requests(), ch.bytesFetched(), timestamp, window);
+  }
+
+  /**
+   * Uncompressed s3:// objects, when page payload is skipped: read with bounded ranged GETs on this
+   * instance's pooled S3 client ({@code --s3RangedReads=false} falls back to Beam's channel). The
+   * client is made here, on the runner's thread, before any parse thread uses it.
+   */
+  private boolean rangedS3(FileIO.ReadableFile file, PipelineOptions options) {
+    if (readPagePayload
+        || file.getCompression() != Compression.UNCOMPRESSED
+        || !S3RangedReads.handles(file.getMetadata().resourceId())
+        || !S3RangedReads.enabled(options)) {
+      return false;
+    }
+    if (s3 == null) {
+      s3 = S3RangedReads.from(options);
+    }
+    return true;
   }
 
   /** Where rows go: the element's receiver, or the bundle's context with a window and time. */
@@ -195,6 +237,8 @@ public class ParseImageFn extends DoFn<FileIO.ReadableFile, GenericRecord> {
 
     Metrics.counter(METRICS, "images_" + r.status().label()).inc();
     bytesRead.inc(r.bytesRead());
+    s3Requests.inc(p.s3Requests());
+    s3BytesFetched.inc(p.s3BytesFetched());
     if (!r.cpuid().isEmpty() || !r.msr().isEmpty()) {
       withPolicy.inc();
     }

@@ -1,0 +1,334 @@
+package xenaudit.transforms.io;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.NonWritableChannelException;
+import java.nio.channels.SeekableByteChannel;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+
+/**
+ * A read-only S3 object as a {@link SeekableByteChannel} that fetches it in <em>bounded</em> ranged
+ * GETs ({@code Range: bytes=a-b}), so every response can be read to its end and its HTTP connection
+ * goes back to the client's pool.
+ *
+ * <p>Beam's own S3 channel answers every reposition with a new open-ended GET ({@code bytes=p-})
+ * and aborts the old one, which drops its connection: on an image that is a TCP (and TLS) handshake
+ * per skipped page batch. Here:
+ *
+ * <ul>
+ *   <li>a read at a position no open response covers issues GET [p, p + window), window = the larger
+ *       of the bytes asked for and the read-ahead, capped at the end of the object;
+ *   <li>a read continuing exactly where the previous response ended (sequential reading) doubles the
+ *       window, up to {@link #MAX_WINDOW}; a reposition resets it to the read-ahead;
+ *   <li>a reposition forward inside the open response is served by reading through it (those bytes
+ *       are on the wire already); anywhere else the rest of the response is drained (at most {@link
+ *       #DRAIN_LIMIT}, else it is aborted) and the next read starts a new bounded GET.
+ * </ul>
+ *
+ * <p>Whether a short skip should become a reposition at all is decided by the caller ({@code
+ * ByteSource}'s seek threshold reads through skips below it). Memory is one fixed buffer per channel
+ * whatever the object's size; nothing is allocated per read. The size is the one the listing
+ * reported (no HEAD request). Not thread-safe, as channels go.
+ */
+public final class S3RangedChannel implements SeekableByteChannel {
+  /** Largest GET a run of sequential reads grows to. */
+  public static final int MAX_WINDOW = 8 << 20;
+
+  /** Unread bytes of a response above which it is aborted (connection lost) rather than drained. */
+  public static final int DRAIN_LIMIT = 1 << 20;
+
+  private static final int CHUNK = 64 * 1024;
+
+  private final S3Client client;
+  private final GetObjectRequest.Builder request;
+  private final long size;
+  private final int readAhead;
+  private final byte[] chunk = new byte[CHUNK];
+  /** Totals of every channel sharing it; this channel's counts are added when it closes. */
+  private final Stats stats;
+  private long requests;
+  private long bytesFetched;
+  private long aborted;
+
+  private boolean open = true;
+  private long position;
+
+  private ResponseInputStream<GetObjectResponse> response;
+  /** Object offset of the next byte {@link #response} yields. */
+  private long responsePos;
+  /** Object offset one past the last byte {@link #response} yields. */
+  private long responseEnd;
+  /** Size of the next GET started where the last one ended. */
+  private long nextWindow;
+
+  /** Request and byte totals over channels (for metrics and tests); thread-safe. */
+  public static final class Stats {
+    private long requests;
+    private long bytesFetched;
+    private long aborted;
+
+    public synchronized long requests() {
+      return requests;
+    }
+
+    /** Bytes received from the server, including read-ahead that was drained unused. */
+    public synchronized long bytesFetched() {
+      return bytesFetched;
+    }
+
+    /** Responses aborted (connection dropped) because too much of them was left. */
+    public synchronized long aborted() {
+      return aborted;
+    }
+
+    synchronized void add(long requests, long bytes, long aborted) {
+      this.requests += requests;
+      this.bytesFetched += bytes;
+      this.aborted += aborted;
+    }
+  }
+
+  /**
+   * @param request bucket, key and whatever else every GET carries (e.g. an SSE-C key); the range is
+   *     set per request
+   * @param size the object's size in bytes, as listed
+   * @param readAhead smallest GET after a reposition, in bytes
+   * @param stats where this channel's counts go when it is closed; may be null
+   */
+  public S3RangedChannel(S3Client client, GetObjectRequest.Builder request, long size, int readAhead, Stats stats) {
+    if (size < 0 || readAhead < 1) {
+      throw new IllegalArgumentException("size " + size + ", readAhead " + readAhead);
+    }
+    this.client = client;
+    this.request = request;
+    this.size = size;
+    this.readAhead = readAhead;
+    this.stats = stats;
+    this.nextWindow = readAhead;
+  }
+
+  @Override
+  public int read(ByteBuffer dst) throws IOException {
+    ensureOpen();
+    if (!dst.hasRemaining()) {
+      return 0;
+    }
+    if (position >= size) {
+      return -1;
+    }
+    int total = 0;
+    while (dst.hasRemaining() && position < size) {
+      if (response == null || position != responsePos) {
+        if (!catchUp()) {
+          request(position, dst.remaining());
+        }
+      }
+      int want = (int) Math.min(dst.remaining(), responseEnd - responsePos);
+      int n;
+      if (dst.hasArray()) {
+        n = readResponse(dst.array(), dst.arrayOffset() + dst.position(), want);
+        dst.position(dst.position() + n);
+      } else {
+        n = readResponse(chunk, 0, Math.min(want, CHUNK));
+        dst.put(chunk, 0, n);
+      }
+      position += n;
+      total += n;
+      if (responsePos == responseEnd) {
+        finishResponse(); // read to its end: the connection is already back in the pool
+      }
+    }
+    return total;
+  }
+
+  /**
+   * Moves the open response forward to {@link #position} when it covers it, by reading through.
+   *
+   * @return whether the open response now yields the byte at {@link #position}
+   */
+  private boolean catchUp() throws IOException {
+    if (response == null) {
+      return false;
+    }
+    if (position > responsePos && position < responseEnd) {
+      while (responsePos < position) {
+        readResponse(chunk, 0, (int) Math.min(CHUNK, position - responsePos));
+      }
+      return true;
+    }
+    closeResponse();
+    return false;
+  }
+
+  /** Starts GET [from, from + window) where window is at least {@code wanted} bytes. */
+  private void request(long from, int wanted) throws IOException {
+    long window = Math.max(wanted, from == responseEnd && from > 0 ? nextWindow : readAhead);
+    nextWindow = Math.min(MAX_WINDOW, Math.max(readAhead, window) * 2L);
+    long end = Math.min(size, from + window);
+    GetObjectRequest get = request.range("bytes=" + from + "-" + (end - 1)).build();
+    try {
+      response = client.getObject(get);
+    } catch (SdkException e) {
+      throw new IOException("GET " + get.bucket() + "/" + get.key() + " " + get.range() + ": " + e.getMessage(), e);
+    }
+    requests++;
+    responsePos = from;
+    responseEnd = end;
+    checkRange(response.response(), from, end);
+  }
+
+  /**
+   * A server that ignores {@code Range} answers with the whole object: its bytes would be taken for
+   * the ones asked for. Such a response is refused (the image becomes unreadable, with this message).
+   */
+  private void checkRange(GetObjectResponse r, long from, long end) throws IOException {
+    Long length = r.contentLength();
+    String range = r.contentRange();
+    boolean ok = (length == null || length == end - from)
+        && (range == null || range.startsWith("bytes " + from + "-"))
+        && (range != null || from == 0);
+    if (!ok) {
+      ResponseInputStream<GetObjectResponse> bad = response;
+      response = null;
+      bad.abort();
+      aborted++;
+      bad.close();
+      throw new IOException("GET " + request.build().key() + " bytes=" + from + "-" + (end - 1) + " answered with "
+          + (range == null ? "no Content-Range" : "Content-Range " + range) + " and " + length
+          + " bytes: the server does not honour ranged reads (try --s3RangedReads=false)");
+    }
+  }
+
+  private int readResponse(byte[] into, int off, int len) throws IOException {
+    int n;
+    try {
+      n = response.read(into, off, len);
+    } catch (SdkException e) {
+      throw new IOException("reading " + request.build().key() + " at " + responsePos + ": " + e.getMessage(), e);
+    }
+    if (n < 0) {
+      throw new IOException("S3 response for " + request.build().key() + " ended at " + responsePos
+          + " before the end of its range (" + responseEnd + "): object changed or connection lost");
+    }
+    responsePos += n;
+    bytesFetched += n;
+    return n;
+  }
+
+  /** Releases a response read to its end. */
+  private void finishResponse() throws IOException {
+    ResponseInputStream<GetObjectResponse> r = response;
+    response = null;
+    r.close();
+  }
+
+  /** Gives up the open response: drained when little of it is left, else aborted. */
+  private void closeResponse() throws IOException {
+    if (response == null) {
+      return;
+    }
+    long left = responseEnd - responsePos;
+    if (left > DRAIN_LIMIT) {
+      ResponseInputStream<GetObjectResponse> r = response;
+      response = null;
+      r.abort();
+      aborted++;
+      r.close();
+      return;
+    }
+    try {
+      while (responsePos < responseEnd) {
+        readResponse(chunk, 0, (int) Math.min(CHUNK, responseEnd - responsePos));
+      }
+    } finally {
+      if (response != null && responsePos < responseEnd) {
+        response.abort(); // the drain failed: do not hand a half-read connection back
+      }
+      ResponseInputStream<GetObjectResponse> r = response;
+      response = null;
+      if (r != null) {
+        r.close();
+      }
+    }
+  }
+
+  @Override
+  public long position() throws IOException {
+    ensureOpen();
+    return position;
+  }
+
+  /** Positions past the end are allowed (reads there return -1); nothing is requested until a read. */
+  @Override
+  public SeekableByteChannel position(long newPosition) throws IOException {
+    ensureOpen();
+    if (newPosition < 0) {
+      throw new IllegalArgumentException("negative position " + newPosition);
+    }
+    position = newPosition;
+    return this;
+  }
+
+  @Override
+  public long size() throws IOException {
+    ensureOpen();
+    return size;
+  }
+
+  @Override
+  public boolean isOpen() {
+    return open;
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (!open) {
+      return;
+    }
+    open = false;
+    try {
+      closeResponse();
+    } finally {
+      if (stats != null) {
+        stats.add(requests, bytesFetched, aborted);
+      }
+    }
+  }
+
+  /** GET requests this channel issued. */
+  public long requests() {
+    return requests;
+  }
+
+  /** Bytes this channel received, including read-ahead drained unused. */
+  public long bytesFetched() {
+    return bytesFetched;
+  }
+
+  /** Responses this channel aborted (connection dropped) because too much of them was left. */
+  public long aborted() {
+    return aborted;
+  }
+
+  @Override
+  public int write(ByteBuffer src) {
+    throw new NonWritableChannelException();
+  }
+
+  @Override
+  public SeekableByteChannel truncate(long newSize) {
+    throw new NonWritableChannelException();
+  }
+
+  private void ensureOpen() throws ClosedChannelException {
+    if (!open) {
+      throw new ClosedChannelException();
+    }
+  }
+}

@@ -1,0 +1,25 @@
+package xenaudit.transforms.io;
+
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+
+/** How uncompressed {@code s3://} images are read when page payload is skipped. */
+public interface S3ReadOptions extends PipelineOptions {
+  @Description(
+      "Read uncompressed s3:// images with bounded ranged GETs over pooled connections (see "
+          + "--seekThreshold). false = Beam's own S3 channel, which starts an open-ended GET at every "
+          + "seek and drops the previous connection.")
+  @Default.Boolean(true)
+  boolean getS3RangedReads();
+
+  void setS3RangedReads(boolean value);
+
+  @Description(
+      "Smallest ranged GET, in bytes, after each seek; runs of sequential reads double it up to 8 MiB. "
+          + "The default covers a PAGE_DATA record's headers and a full 1024-entry PFN array.")
+  @Default.Integer(S3RangedReads.DEFAULT_READ_AHEAD)
+  int getS3ReadAhead();
+
+  void setS3ReadAhead(int value);
+}
