@@ -10,7 +10,9 @@ import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.io.fs.MetadataCoderV2;
+import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.FlatMapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Reshuffle;
@@ -19,6 +21,7 @@ import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.sdk.values.TypeDescriptor;
 
 /**
  * Matches image patterns, spreads the matched objects across workers and audits each one: the
@@ -125,19 +128,32 @@ public class AuditImages extends PTransform<PBegin, PCollectionTuple> {
 
   @Override
   public PCollectionTuple expand(PBegin input) {
-    PCollection<MatchResult.Metadata> objects =
-        matched != null
-            ? input.apply("CreateMatches", Create.of(matched).withCoder(MetadataCoderV2.of()))
-            : input
-                .apply("CreatePatterns", Create.of(patterns))
-                // A pattern that matches nothing fails the job: an empty audit is never a success.
-                .apply("MatchImages", FileIO.matchAll().withEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW));
+    PCollection<MatchResult.Metadata> objects;
+    if (matched != null && parseThreads > 1 && spreadBuckets == 1) {
+      // Every listed image in one bundle, for the parse threads to share. A Create of N elements is
+      // split into bundles that a one-thread DirectRunner runs one after another, each waiting for
+      // its slowest image: four images came out nearly serial.
+      objects = input
+          .apply("CreateMatches", Create.of(List.<List<MatchResult.Metadata>>of(matched))
+              .withCoder(ListCoder.of(MetadataCoderV2.of())))
+          .apply("OneBundle", FlatMapElements.into(new TypeDescriptor<MatchResult.Metadata>() {})
+              .via((List<MatchResult.Metadata> all) -> all))
+          .setCoder(MetadataCoderV2.of());
+    } else {
+      PCollection<MatchResult.Metadata> listed =
+          matched != null
+              ? input.apply("CreateMatches", Create.of(matched).withCoder(MetadataCoderV2.of()))
+              : input
+                  .apply("CreatePatterns", Create.of(patterns))
+                  // A pattern that matches nothing fails the job: an empty audit is never a success.
+                  .apply("MatchImages", FileIO.matchAll().withEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW));
+      // One huge image must not hold back the ones listed after it on the same worker.
+      objects = listed.apply("SpreadImages", spreadBuckets == 0
+          ? Reshuffle.<MatchResult.Metadata>viaRandomKey()
+          : Reshuffle.<MatchResult.Metadata>viaRandomKey().withNumBuckets(spreadBuckets));
+    }
     PCollectionTuple rows =
         objects
-            // One huge image must not hold back the ones listed after it on the same worker.
-            .apply("SpreadImages", spreadBuckets == 0
-                ? Reshuffle.<MatchResult.Metadata>viaRandomKey()
-                : Reshuffle.<MatchResult.Metadata>viaRandomKey().withNumBuckets(spreadBuckets))
             .apply("ReadMatches", FileIO.readMatches().withCompression(compression))
             .apply(
                 "ParseImages",
