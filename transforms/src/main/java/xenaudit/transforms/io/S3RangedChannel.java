@@ -50,8 +50,6 @@ public final class S3RangedChannel implements SeekableByteChannel {
   private final long size;
   private final int readAhead;
   private final byte[] chunk = new byte[CHUNK];
-  /** Totals of every channel sharing it; this channel's counts are added when it closes. */
-  private final Stats stats;
   private long requests;
   private long bytesFetched;
   private long aborted;
@@ -67,41 +65,13 @@ public final class S3RangedChannel implements SeekableByteChannel {
   /** Size of the next GET started where the last one ended. */
   private long nextWindow;
 
-  /** Request and byte totals over channels (for metrics and tests); thread-safe. */
-  public static final class Stats {
-    private long requests;
-    private long bytesFetched;
-    private long aborted;
-
-    public synchronized long requests() {
-      return requests;
-    }
-
-    /** Bytes received from the server, including read-ahead that was drained unused. */
-    public synchronized long bytesFetched() {
-      return bytesFetched;
-    }
-
-    /** Responses aborted (connection dropped) because too much of them was left. */
-    public synchronized long aborted() {
-      return aborted;
-    }
-
-    synchronized void add(long requests, long bytes, long aborted) {
-      this.requests += requests;
-      this.bytesFetched += bytes;
-      this.aborted += aborted;
-    }
-  }
-
   /**
    * @param request bucket, key and whatever else every GET carries (e.g. an SSE-C key); the range is
    *     set per request
    * @param size the object's size in bytes, as listed
    * @param readAhead smallest GET after a reposition, in bytes
-   * @param stats where this channel's counts go when it is closed; may be null
    */
-  public S3RangedChannel(S3Client client, GetObjectRequest.Builder request, long size, int readAhead, Stats stats) {
+  public S3RangedChannel(S3Client client, GetObjectRequest.Builder request, long size, int readAhead) {
     if (size < 0 || readAhead < 1) {
       throw new IllegalArgumentException("size " + size + ", readAhead " + readAhead);
     }
@@ -109,7 +79,6 @@ public final class S3RangedChannel implements SeekableByteChannel {
     this.request = request;
     this.size = size;
     this.readAhead = readAhead;
-    this.stats = stats;
     this.nextWindow = readAhead;
   }
 
@@ -194,11 +163,7 @@ public final class S3RangedChannel implements SeekableByteChannel {
         && (range == null || range.startsWith("bytes " + from + "-"))
         && (range != null || from == 0);
     if (!ok) {
-      ResponseInputStream<GetObjectResponse> bad = response;
-      response = null;
-      bad.abort();
-      aborted++;
-      bad.close();
+      abortResponse();
       throw new IOException("GET " + request.build().key() + " bytes=" + from + "-" + (end - 1) + " answered with "
           + (range == null ? "no Content-Range" : "Content-Range " + range) + " and " + length
           + " bytes: the server does not honour ranged reads (try --s3RangedReads=false)");
@@ -228,6 +193,15 @@ public final class S3RangedChannel implements SeekableByteChannel {
     r.close();
   }
 
+  /** Drops the open response's connection instead of handing it back to the pool. */
+  private void abortResponse() throws IOException {
+    ResponseInputStream<GetObjectResponse> r = response;
+    response = null;
+    r.abort();
+    aborted++;
+    r.close();
+  }
+
   /** Gives up the open response: drained when little of it is left, else aborted. */
   private void closeResponse() throws IOException {
     if (response == null) {
@@ -235,11 +209,7 @@ public final class S3RangedChannel implements SeekableByteChannel {
     }
     long left = responseEnd - responsePos;
     if (left > DRAIN_LIMIT) {
-      ResponseInputStream<GetObjectResponse> r = response;
-      response = null;
-      r.abort();
-      aborted++;
-      r.close();
+      abortResponse();
       return;
     }
     try {
@@ -292,13 +262,7 @@ public final class S3RangedChannel implements SeekableByteChannel {
       return;
     }
     open = false;
-    try {
-      closeResponse();
-    } finally {
-      if (stats != null) {
-        stats.add(requests, bytesFetched, aborted);
-      }
-    }
+    closeResponse();
   }
 
   /** GET requests this channel issued. */

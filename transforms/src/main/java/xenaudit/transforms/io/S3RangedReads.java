@@ -21,7 +21,6 @@ public final class S3RangedReads implements AutoCloseable {
   private final S3Client client;
   private final SSECustomerKey sseCustomerKey;
   private final int readAhead;
-  private final S3RangedChannel.Stats stats = new S3RangedChannel.Stats();
 
   public S3RangedReads(S3Client client, SSECustomerKey sseCustomerKey, int readAhead) {
     if (readAhead < 1) {
@@ -63,12 +62,7 @@ public final class S3RangedReads implements AutoCloseable {
         .key(uri.substring(slash + 1))
         .sseCustomerKey(sseCustomerKey == null ? null : sseCustomerKey.getKey())
         .sseCustomerAlgorithm(sseCustomerKey == null ? null : sseCustomerKey.getAlgorithm());
-    return new S3RangedChannel(client, get, size, readAhead, stats);
-  }
-
-  /** Totals of every channel opened here and closed since. */
-  public S3RangedChannel.Stats stats() {
-    return stats;
+    return new S3RangedChannel(client, get, size, readAhead);
   }
 
   @Override
