@@ -6,11 +6,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.NonWritableChannelException;
 import java.nio.channels.SeekableByteChannel;
-import software.amazon.awssdk.core.ResponseInputStream;
-import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.GetObjectRequest;
-import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 
 /**
  * A read-only S3 object as a {@link SeekableByteChannel} that fetches it in <em>bounded</em> ranged
@@ -45,8 +40,7 @@ public final class S3RangedChannel implements SeekableByteChannel {
 
   private static final int CHUNK = 64 * 1024;
 
-  private final S3Client client;
-  private final GetObjectRequest.Builder request;
+  private final RangeSource source;
   private final long size;
   private final int readAhead;
   private final byte[] chunk = new byte[CHUNK];
@@ -57,7 +51,7 @@ public final class S3RangedChannel implements SeekableByteChannel {
   private boolean open = true;
   private long position;
 
-  private ResponseInputStream<GetObjectResponse> response;
+  private RangeSource.Body response;
   /** Object offset of the next byte {@link #response} yields. */
   private long responsePos;
   /** Object offset one past the last byte {@link #response} yields. */
@@ -66,17 +60,15 @@ public final class S3RangedChannel implements SeekableByteChannel {
   private long nextWindow;
 
   /**
-   * @param request bucket, key and whatever else every GET carries (e.g. an SSE-C key); the range is
-   *     set per request
+   * @param source where the object's ranges come from
    * @param size the object's size in bytes, as listed
    * @param readAhead smallest GET after a reposition, in bytes
    */
-  public S3RangedChannel(S3Client client, GetObjectRequest.Builder request, long size, int readAhead) {
+  public S3RangedChannel(RangeSource source, long size, int readAhead) {
     if (size < 0 || readAhead < 1) {
       throw new IllegalArgumentException("size " + size + ", readAhead " + readAhead);
     }
-    this.client = client;
-    this.request = request;
+    this.source = source;
     this.size = size;
     this.readAhead = readAhead;
     this.nextWindow = readAhead;
@@ -140,45 +132,21 @@ public final class S3RangedChannel implements SeekableByteChannel {
     long window = Math.max(wanted, from == responseEnd && from > 0 ? nextWindow : readAhead);
     nextWindow = Math.min(MAX_WINDOW, Math.max(readAhead, window) * 2L);
     long end = Math.min(size, from + window);
-    GetObjectRequest get = request.range("bytes=" + from + "-" + (end - 1)).build();
-    try {
-      response = client.getObject(get);
-    } catch (SdkException e) {
-      throw new IOException("GET " + get.bucket() + "/" + get.key() + " " + get.range() + ": " + e.getMessage(), e);
-    }
+    response = source.get(from, end);
     requests++;
     responsePos = from;
     responseEnd = end;
-    checkRange(response.response(), from, end);
-  }
-
-  /**
-   * A server that ignores {@code Range} answers with the whole object: its bytes would be taken for
-   * the ones asked for. Such a response is refused (the image becomes unreadable, with this message).
-   */
-  private void checkRange(GetObjectResponse r, long from, long end) throws IOException {
-    Long length = r.contentLength();
-    String range = r.contentRange();
-    boolean ok = (length == null || length == end - from)
-        && (range == null || range.startsWith("bytes " + from + "-"))
-        && (range != null || from == 0);
-    if (!ok) {
-      abortResponse();
-      throw new IOException("GET " + request.build().key() + " bytes=" + from + "-" + (end - 1) + " answered with "
-          + (range == null ? "no Content-Range" : "Content-Range " + range) + " and " + length
-          + " bytes: the server does not honour ranged reads (try --s3RangedReads=false)");
-    }
   }
 
   private int readResponse(byte[] into, int off, int len) throws IOException {
     int n;
     try {
       n = response.read(into, off, len);
-    } catch (SdkException e) {
-      throw new IOException("reading " + request.build().key() + " at " + responsePos + ": " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw new IOException("reading " + source.describe() + " at " + responsePos + ": " + e.getMessage(), e);
     }
     if (n < 0) {
-      throw new IOException("S3 response for " + request.build().key() + " ended at " + responsePos
+      throw new IOException("S3 response for " + source.describe() + " ended at " + responsePos
           + " before the end of its range (" + responseEnd + "): object changed or connection lost");
     }
     responsePos += n;
@@ -188,18 +156,17 @@ public final class S3RangedChannel implements SeekableByteChannel {
 
   /** Releases a response read to its end. */
   private void finishResponse() throws IOException {
-    ResponseInputStream<GetObjectResponse> r = response;
+    RangeSource.Body r = response;
     response = null;
-    r.close();
+    r.release();
   }
 
   /** Drops the open response's connection instead of handing it back to the pool. */
   private void abortResponse() throws IOException {
-    ResponseInputStream<GetObjectResponse> r = response;
+    RangeSource.Body r = response;
     response = null;
-    r.abort();
     aborted++;
-    r.close();
+    r.abort();
   }
 
   /** Gives up the open response: drained when little of it is left, else aborted. */
@@ -217,13 +184,12 @@ public final class S3RangedChannel implements SeekableByteChannel {
         readResponse(chunk, 0, (int) Math.min(CHUNK, responseEnd - responsePos));
       }
     } finally {
-      if (response != null && responsePos < responseEnd) {
-        response.abort(); // the drain failed: do not hand a half-read connection back
-      }
-      ResponseInputStream<GetObjectResponse> r = response;
+      RangeSource.Body r = response;
       response = null;
-      if (r != null) {
-        r.close();
+      if (r != null && responsePos < responseEnd) {
+        r.abort(); // the drain failed: do not hand a half-read connection back
+      } else if (r != null) {
+        r.release();
       }
     }
   }
