@@ -93,12 +93,4 @@ public interface AuditOptions extends S3Options, S3ReadOptions {
   int getOutputShards();
 
   void setOutputShards(int value);
-
-  @Description(
-      "Address S3 buckets path-style (http://host/bucket/key) instead of virtual-host style: "
-          + "needed by MinIO, s3proxy and most S3-compatible servers reached by host name.")
-  @Default.Boolean(false)
-  boolean getS3PathStyle();
-
-  void setS3PathStyle(boolean value);
 }

@@ -27,6 +27,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.interceptor.Context;
@@ -40,6 +42,7 @@ import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import xenaudit.sample.ManifestEntry;
 import xenaudit.sample.SampleFleet;
 import xenaudit.transforms.AuditTables;
+import xenaudit.transforms.io.LeanS3Client;
 import xenaudit.transforms.io.S3RangedChannel;
 import xenaudit.transforms.io.S3RangedReads;
 
@@ -123,6 +126,21 @@ class S3RangedReadsTest {
     }
   }
 
+  /** The two ways GETs are sent: through the SDK's client, and through xenaudit's lean one. */
+  enum Client {
+    SDK,
+    LEAN;
+
+    S3RangedReads reads(int readAhead) {
+      return this == SDK ? new S3RangedReads(client(), null, readAhead) : new S3RangedReads(lean(S3ProxyServer.SECRET_KEY), null, readAhead);
+    }
+  }
+
+  static LeanS3Client lean(String secret) {
+    return new LeanS3Client(URI.create(relay.endpoint()), "us-east-1", true,
+        StaticCredentialsProvider.create(AwsBasicCredentials.create(S3ProxyServer.ACCESS_KEY, secret)));
+  }
+
   private static S3Client client() {
     return S3Client.builder()
         .endpointOverride(URI.create(relay.endpoint()))
@@ -135,13 +153,15 @@ class S3RangedReadsTest {
         .build();
   }
 
-  @Test
-  void randomReadsAndRepositionsReturnTheLocalBytes() throws Exception {
+  @ParameterizedTest
+  @EnumSource(Client.class)
+  void randomReadsAndRepositionsReturnTheLocalBytes(Client via) throws Exception {
     long size = Files.size(random);
     long aborted = 0;
-    try (S3Client client = client(); FileChannel local = FileChannel.open(random)) {
+    long gets = 0;
+    try (FileChannel local = FileChannel.open(random)) {
       for (int readAhead : new int[] {1, 4096, S3RangedReads.DEFAULT_READ_AHEAD, 1 << 20}) {
-        S3RangedReads reads = new S3RangedReads(client, null, readAhead);
+        S3RangedReads reads = via.reads(readAhead);
         Random r = new Random(readAhead);
         local.position(0);
         try (S3RangedChannel ch = reads.open("s3://objects/random.bin", size)) {
@@ -177,23 +197,28 @@ class S3RangedReadsTest {
           assertThrows(IllegalArgumentException.class, () -> ch.position(-1));
           assertThrows(NonWritableChannelException.class, () -> ch.write(ByteBuffer.allocate(1)));
           aborted += ch.aborted();
+          gets += ch.requests();
         }
+        reads.close();
       }
-      assertEquals(0, Counting.UNBOUNDED.get(), "every GET has a bounded range");
-      assertTrue(Counting.GETS.get() > 300, "the test made many GETs: " + Counting.GETS.get());
+      if (via == Client.SDK) {
+        assertEquals(0, Counting.UNBOUNDED.get(), "every GET has a bounded range");
+        assertEquals(gets, Counting.GETS.get(), "the channel counts every GET the client sends");
+      }
+      assertTrue(gets > 300, "the test made many GETs: " + gets);
       // Responses are read to their end (or drained), so connections are reused, not re-opened; only a
       // response left with more than DRAIN_LIMIT unread is aborted, and costs its connection.
-      assertTrue(relay.connections() <= 2 + aborted, relay.connections() + " connections for "
-          + Counting.GETS.get() + " GETs, " + aborted + " aborted");
+      assertTrue(relay.connections() <= 8 + aborted, relay.connections() + " connections for "
+          + gets + " GETs, " + aborted + " aborted");
     }
   }
 
-  @Test
-  void sequentialReadsGrowTheWindowAndClosedChannelsRefuse() throws Exception {
+  @ParameterizedTest
+  @EnumSource(Client.class)
+  void sequentialReadsGrowTheWindowAndClosedChannelsRefuse(Client via) throws Exception {
     long size = Files.size(random);
     byte[] expected = Files.readAllBytes(random);
-    try (S3Client client = client()) {
-      S3RangedReads reads = new S3RangedReads(client, null, 4096);
+    try (S3RangedReads reads = via.reads(4096)) {
       S3RangedChannel ch = reads.open("s3://objects/random.bin", size);
       ByteBuffer all = ByteBuffer.allocate((int) size);
       while (all.hasRemaining() && ch.read(all) >= 0) {
@@ -220,24 +245,78 @@ class S3RangedReadsTest {
       }
       // A vanished object is an IOException (a READ_ERROR finding in the audit), not a crash.
       try (S3RangedChannel gone = reads.open("s3://objects/no-such.bin", 100)) {
-        assertThrows(IOException.class, () -> gone.read(ByteBuffer.allocate(4)));
+        IOException e = assertThrows(IOException.class, () -> gone.read(ByteBuffer.allocate(4)));
+        if (via == Client.LEAN) {
+          assertTrue(e.getMessage().startsWith("GET s3://objects/no-such.bin bytes=0-99: HTTP 404 NoSuchKey"), e.getMessage());
+        }
       }
+      // Keys are sent percent-encoded, and signed that way: the server must agree on both.
+      Path odd = bucket.resolve("dir with space/ü+%=&;.bin");
+      Files.createDirectories(odd.getParent());
+      Files.write(odd, new byte[] {1, 2, 3, 4, 5});
+      try (S3RangedChannel oddChannel = reads.open("s3://objects/dir with space/ü+%=&;.bin", 5)) {
+        ByteBuffer b = ByteBuffer.allocate(5);
+        assertEquals(5, oddChannel.read(b));
+        assertArrayEquals(new byte[] {1, 2, 3, 4, 5}, b.array());
+      }
+    }
+  }
+
+  /** s3proxy checks every signature: a wrong secret is refused, and said so with S3's own code. */
+  @Test
+  void leanGetsWithAWrongSecretAreRefusedWithS3sErrorCode() throws Exception {
+    try (S3RangedReads reads = new S3RangedReads(lean("not-the-secret"), null, 4096);
+        S3RangedChannel ch = reads.open("s3://objects/random.bin", Files.size(random))) {
+      IOException e = assertThrows(IOException.class, () -> ch.read(ByteBuffer.allocate(4)));
+      assertTrue(e.getMessage().startsWith("GET s3://objects/random.bin bytes=0-4095: HTTP 403 "), e.getMessage());
+      assertTrue(e.getMessage().contains("SignatureDoesNotMatch"), e.getMessage());
+    }
+  }
+
+  /** The default: the lean client, as few connections, as few GETs, the same bytes read. */
+  @Test
+  void aDefaultAuditOverS3UsesTheLeanClientWithOneGetPerPageBatch() throws Exception {
+    String file = stageImage("lean", 6);
+    List<String> args = relayedArgs();
+    AuditSummary lean = AuditPipeline.runAndWait(
+        AuditPipelineTest.options("s3://lean/" + file, work.resolve("out-lean").toString(), args));
+    long connections = relay.connections();
+    assertEquals(1, lean.valid());
+    long pages;
+    try (DuckDbTables db = new DuckDbTables(work.resolve("out-lean"))) {
+      pages = (Long) db.rows(AuditTables.STREAMS, "").get(0).get("page_count");
+    }
+    long batches = (pages + 1023) / 1024;
+    assertTrue(lean.s3Requests() >= batches - 2 && lean.s3Requests() <= batches + 8, lean.s3Requests() + " GETs, " + batches + " batches");
+    assertTrue(connections <= 6, connections + " connections for " + lean.s3Requests() + " GETs");
+
+    // The same audit through the SDK's client reads the same bytes and finds the same.
+    args.add("--s3LeanGets=false");
+    args.add("--s3ClientFactoryClass=" + CountingFactory.class.getName());
+    AuditSummary sdk = AuditPipeline.runAndWait(
+        AuditPipelineTest.options("s3://lean/" + file, work.resolve("out-sdk").toString(), args));
+    assertEquals(lean.s3Requests(), Counting.GETS.get(), "the SDK path made as many GETs");
+    assertEquals(lean.bytesRead(), sdk.bytesRead());
+    assertEquals(lean.s3BytesFetched(), sdk.s3BytesFetched());
+    try (DuckDbTables a = new DuckDbTables(work.resolve("out-lean")); DuckDbTables b = new DuckDbTables(work.resolve("out-sdk"))) {
+      // Every row alike but the run id: rows in a stable order, compared whole.
+      assertEquals(a.rows(AuditTables.CPUID_POLICY, "ORDER BY leaf, subleaf"), b.rows(AuditTables.CPUID_POLICY, "ORDER BY leaf, subleaf"));
+      assertEquals(a.rows(AuditTables.MSR_POLICY, "ORDER BY msr_index"), b.rows(AuditTables.MSR_POLICY, "ORDER BY msr_index"));
+      assertEquals(a.rows(AuditTables.FINDINGS, "ORDER BY byte_offset, code"), b.rows(AuditTables.FINDINGS, "ORDER BY byte_offset, code"));
+      Map<String, Object> sa = a.rows(AuditTables.STREAMS, "").get(0);
+      Map<String, Object> sb = b.rows(AuditTables.STREAMS, "").get(0);
+      sa.remove("audit_run_id");
+      sb.remove("audit_run_id");
+      assertEquals(sa, sb);
+      assertTrue(!a.rows(AuditTables.CPUID_POLICY, "").isEmpty(), "the image has a CPUID policy to compare");
     }
   }
 
   @Test
   void anAuditOverS3MakesOneBoundedGetPerPageBatchOnAFewConnections() throws Exception {
-    Path fleet = work.resolve("big");
-    List<ManifestEntry> one = SampleFleet.generate(
-        SampleFleet.Options.defaults(fleet).withGuests(1).withSeed(5).withMemory(256L << 20));
-    String file = one.get(0).file();
-    Path images = s3.bucket("big");
-    Files.move(fleet.resolve(file), images.resolve(file));
-    long size = Files.size(images.resolve(file));
-    List<String> args = new ArrayList<>();
-    for (String a : s3.beamArgs()) {
-      args.add(a.startsWith("--endpoint=") ? "--endpoint=" + relay.endpoint() : a);
-    }
+    String file = stageImage("big", 5);
+    long size = Files.size(s3.bucket("big").resolve(file));
+    List<String> args = relayedArgs();
     args.add("--s3ClientFactoryClass=" + CountingFactory.class.getName());
 
     AuditSummary ranged = AuditPipeline.runAndWait(
@@ -274,6 +353,25 @@ class S3RangedReadsTest {
     assertTrue(relay.connections() > batches / 2,
         relay.connections() + " connections through Beam's channel for " + batches + " page batches");
     assertEquals(ranged.bytesRead(), viaBeam.bytesRead(), "the format core read the same bytes either way");
+  }
+
+  /** A 256 MiB sample image, generated and moved into {@code bucket}; returns its key. */
+  private static String stageImage(String bucket, long seed) throws IOException {
+    Path fleet = work.resolve("fleet-" + bucket);
+    List<ManifestEntry> one = SampleFleet.generate(
+        SampleFleet.Options.defaults(fleet).withGuests(1).withSeed(seed).withMemory(256L << 20));
+    String file = one.get(0).file();
+    Files.move(fleet.resolve(file), s3.bucket(bucket).resolve(file));
+    return file;
+  }
+
+  /** The job's S3 options, pointed at the counting relay instead of s3proxy itself. */
+  private static List<String> relayedArgs() {
+    List<String> args = new ArrayList<>();
+    for (String a : s3.beamArgs()) {
+      args.add(a.startsWith("--endpoint=") ? "--endpoint=" + relay.endpoint() : a);
+    }
+    return args;
   }
 
   private static int readFully(FileChannel ch, ByteBuffer b) throws IOException {
