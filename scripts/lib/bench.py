@@ -28,7 +28,7 @@ S3PROXY_JAR = os.path.join(ROOT, "pipeline", "target", "s3proxy", "s3proxy.jar")
 GIB = 1 << 30
 
 ROWS = ("decompressor", "xenaudit", "xenaudit-Xmx256m", "verify-image", "xenaudit-full-read", "verify-stream-v2",
-        "xenaudit-always-ranged", "xenaudit-read-through", "xenaudit-beam-s3")
+        "xenaudit-always-ranged", "xenaudit-sdk-gets", "xenaudit-read-through", "xenaudit-beam-s3")
 WORKLOADS = ("huge", "medium", "small", "gz", "zst", "s3")
 # The s3 workload: a local s3proxy (filesystem backend) and these credentials, handed to scripts/audit
 # through the environment (the AWS default chain), never on its command line.
@@ -142,7 +142,8 @@ def options(argv):
         "side by side. Fleets are reused when generated before with the same parameters.",
         epilog="Workloads: huge (1 image), medium (100), small (2000), compressed (gz and zst copies of a "
         "few images against gzip -dc / zstd -dc), s3 (8 images on a local s3proxy, read over S3 in the "
-        "default mode, full-read, always-ranged (--seekThreshold=0), always-read-through and with Beam's own "
+        "default mode, full-read, always-ranged (--seekThreshold=0), through the AWS SDK (--s3LeanGets=false), "
+        "always-read-through and with Beam's own "
         "S3 channel). Only xl images are used, so every row audits the same "
         "files (verify-stream-v2 cannot read libvirt images). Runs are warm-cache: the page cache is not "
         "dropped. Exit: 0 done, 1 a measured command failed, 2 usage or setup error.")
@@ -620,6 +621,7 @@ class Bench:
             variants = [
                 ("xenaudit", []),
                 ("xenaudit-always-ranged", ["--seekThreshold=0"]),
+                ("xenaudit-sdk-gets", ["--s3LeanGets=false"]),
                 ("xenaudit-read-through", ["--seekThreshold=%d" % READ_THROUGH_THRESHOLD]),
                 ("xenaudit-beam-s3", ["--s3RangedReads=false"]),
                 ("xenaudit-full-read", ["--readPagePayload=true"]),
@@ -690,6 +692,7 @@ class Bench:
         elif "xenaudit-full-read" in by:
             notes.append("full-read / default = %sx (issue 4, 100x8G: >= %gx)" % (sig(by["xenaudit-full-read"]["time_vs_xenaudit"]), TARGET_FULL))
         for name, what in (("xenaudit-always-ranged", "always ranged GET (--seekThreshold=0)"),
+                           ("xenaudit-sdk-gets", "the same GETs through the AWS SDK's client (--s3LeanGets=false)"),
                            ("xenaudit-read-through", "always read through"),
                            ("xenaudit-beam-s3", "Beam's S3 channel (--s3RangedReads=false)")):
             if name in by:
