@@ -79,8 +79,9 @@ public interface AuditOptions extends S3Options, S3ReadOptions {
 
   @Description(
       "Images audited at once by each parsing worker, on threads of its own. 1 = on the runner's own "
-          + "threads (cluster runners); -1 (default) = 1, or one per core on the DirectRunner, which "
-          + "is then given a single thread of its own: its idle threads spin (Beam issue 18070).")
+          + "threads (cluster runners); -1 (default) = 1, or on the DirectRunner one per core (four "
+          + "per core when an input is on s3://, where a thread mostly waits for its GETs); the "
+          + "DirectRunner is then given a single thread of its own: its idle threads spin (Beam issue 18070).")
   @Default.Integer(-1)
   int getParseThreads();
 

@@ -93,7 +93,9 @@ public final class AuditPipeline {
       options.setOutputShards(direct ? 1 : 0);
     }
     if (options.getParseThreads() < 0) {
-      options.setParseThreads(direct ? Runtime.getRuntime().availableProcessors() : 1);
+      // Over S3 a parse thread mostly waits for its next ranged GET: more of them keep the cores busy.
+      int perCore = options.getInput().stream().anyMatch(i -> i.startsWith("s3://")) ? 4 : 1;
+      options.setParseThreads(direct ? perCore * Runtime.getRuntime().availableProcessors() : 1);
     }
     if (direct && options.getParseThreads() > 1) {
       // The DirectRunner reschedules its monitor on any idle thread of its pool, where it spins
