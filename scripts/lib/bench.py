@@ -613,26 +613,27 @@ class Bench:
                 title += "; warm-up: whole files + default audits"
             else:
                 title += "; warm-up: default audits (rows reading every byte see cold pages)"
-            # s3proxy is a JVM: its per-request CPU falls about fivefold over its first ~60,000 GETs as
+            # s3proxy is a JVM: its CPU per request falls about fivefold over its first ~60,000 GETs as
             # its JIT compiles Jetty's request path, while a real S3 service is always warm. Untimed
-            # default audits run until one is within 10% of the one before (at most S3_WARM_UP_MAX).
+            # default audits run until the server's CPU for one is no longer 15% below the one
+            # before (at most S3_WARM_UP_MAX).
             out = os.path.join(o.work, "out", "s3-warm-up")
             last = None
             warm_ups = []
             for i in range(S3_WARM_UP_MAX):
                 print("bench: s3: untimed audit over S3 %d (server warm-up)..." % (i + 1), file=sys.stderr, flush=True)
-                t0 = time.monotonic()
+                t0, cpu0 = time.monotonic(), server.cpu_seconds()
                 rc = self.run_quiet([AUDIT, "--input=" + pattern, "--output=" + out] + s3_args, env=env,
                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-                took = time.monotonic() - t0
+                took, cpu = time.monotonic() - t0, server.cpu_seconds() - cpu0
                 shutil.rmtree(out, ignore_errors=True)
                 if rc != 0:
                     raise SystemExit("bench: s3: the warm-up audit over S3 failed (exit %d); s3proxy log: %s" % (rc, server.log))
-                warm_ups.append("%.1f" % took)
-                if last is not None and took > 0.9 * last:
+                warm_ups.append("%.1f s (server CPU %.1f s)" % (took, cpu))
+                if last is not None and cpu > 0.85 * last:
                     break
-                last = took
-            title += " (server warm-up audits: %s s)" % ", ".join(warm_ups)
+                last = cpu
+            title += "; server warm-up audits: " + ", ".join(warm_ups)
             variants = [
                 ("xenaudit", []),
                 ("xenaudit-always-ranged", ["--seekThreshold=0"]),
@@ -816,6 +817,12 @@ class S3Proxy:
                     self.stop()
                     raise SystemExit("bench: s3proxy did not start on %s; log: %s" % (self.endpoint, self.log))
                 time.sleep(0.1)
+
+    def cpu_seconds(self):
+        """CPU time (user + system) the server has used so far."""
+        with open("/proc/%d/stat" % self.proc.pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / float(os.sysconf("SC_CLK_TCK"))
 
     def stage(self, files, prefix):
         """Puts each file at BUCKET/PREFIX/<name> (a sparse copy, redone when size or mtime differ)."""
