@@ -129,18 +129,40 @@ public final class AuditPipeline {
     return p.run();
   }
 
+  /** The innermost cause's message, the one that says what went wrong. */
+  static String rootCause(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+  }
+
   static boolean usesS3(AuditOptions options) {
     return options.getOutput().startsWith("s3://") || options.getInput().stream().anyMatch(i -> i.startsWith("s3://"));
   }
 
   /** Lists every pattern; one that matches nothing is an error. Objects matched twice count once. */
   static List<MatchResult.Metadata> matchInputs(List<String> patterns) throws IOException {
-    List<MatchResult> matches = FileSystems.match(patterns, EmptyMatchTreatment.ALLOW);
+    List<MatchResult> matches;
+    try {
+      matches = FileSystems.match(patterns, EmptyMatchTreatment.ALLOW);
+    } catch (IOException e) {
+      // Wrong credentials, endpoint or bucket: say so in a line, not a stack of futures.
+      throw new IllegalArgumentException("--input " + String.join(",", patterns) + " cannot be listed: " + rootCause(e), e);
+    }
     Map<String, MatchResult.Metadata> objects = new LinkedHashMap<>();
     for (int i = 0; i < patterns.size(); i++) {
       MatchResult m = matches.get(i);
       if (m.status() == MatchResult.Status.ERROR) {
-        throw new IllegalArgumentException("--input " + patterns.get(i) + " cannot be listed: " + m.status());
+        String why;
+        try {
+          m.metadata(); // an ERROR result rethrows what the filesystem met
+          why = "error";
+        } catch (IOException e) {
+          why = rootCause(e);
+        }
+        throw new IllegalArgumentException("--input " + patterns.get(i) + " cannot be listed: " + why);
       }
       if (m.status() == MatchResult.Status.NOT_FOUND || m.metadata().isEmpty()) {
         throw new IllegalArgumentException(

@@ -273,6 +273,19 @@ class S3RangedReadsTest {
     }
   }
 
+  /** Credentials the server refuses stop the job before it starts, with the server's reason in one line. */
+  @Test
+  void aListingTheServerRefusesIsAOneLineError() {
+    List<String> args = new ArrayList<>();
+    for (String a : relayedArgs()) {
+      args.add(a.replace(S3ProxyServer.SECRET_KEY, "not-the-secret"));
+    }
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AuditPipeline.runAndWait(
+        AuditPipelineTest.options("s3://objects/*.bin", work.resolve("out-refused").toString(), args)));
+    assertTrue(e.getMessage().startsWith("--input s3://objects/*.bin cannot be listed: "), e.getMessage());
+    assertTrue(e.getMessage().contains("403"), e.getMessage());
+  }
+
   /** The default: the lean client, as few connections, as few GETs, the same bytes read. */
   @Test
   void aDefaultAuditOverS3UsesTheLeanClientWithOneGetPerPageBatch() throws Exception {
