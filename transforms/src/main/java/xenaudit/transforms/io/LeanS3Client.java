@@ -23,12 +23,12 @@ import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
  *
  * <p>An audit makes one small GET per skipped page batch, so the cost per request is what counts.
  * Through the AWS SDK a GET costs about 1 ms of CPU (interceptor chain, marshalling, Apache client),
- * and its nine headers cost the server as much again to parse; here a request is one write of a
- * five-header head and one parse of the response head. Everything a GET of the audit needs is
- * supported: path- and virtual-host-style addressing, http and https (the JDK's TLS, host name
- * checked), session tokens, SSE-C keys, keep-alive with a pool per host, a retry on a pooled
- * connection the server had closed, and up to {@link #ATTEMPTS} attempts on 5xx/429 answers and
- * connection failures. Proxies, custom client factories and anything else configured on the SDK's
+ * and its nine headers cost the server a good share of its own CPU to parse; here a request is one
+ * write of a six-header head and one parse of the response head. Everything a GET of the audit
+ * needs is supported: path- and virtual-host-style addressing, http and https (the JDK's TLS, host
+ * name checked), session tokens, anonymous access (unsigned, for public buckets), SSE-C keys,
+ * keep-alive with a pool per host, a retry on a pooled connection the server had closed, and up to
+ * {@link #ATTEMPTS} attempts on 5xx/429 answers and connection failures. Proxies, custom client factories and anything else configured on the SDK's
  * client are not: {@code --s3LeanGets=false} sends the GETs through the SDK instead. Thread-safe.
  */
 public final class LeanS3Client implements AutoCloseable {
@@ -242,9 +242,11 @@ public final class LeanS3Client implements AutoCloseable {
       }
       head.append("range: ").append(range).append("\r\n");
       head.append("user-agent: xenaudit\r\n");
-      head.append("authorization: ").append(signer.authorization(creds.accessKeyId(), creds.secretAccessKey(), amzDate,
-          "GET", path, canonical.toString(), names.toString())).append("\r\n\r\n");
-      return head.toString().getBytes(StandardCharsets.UTF_8);
+      if (creds.accessKeyId() != null) {
+        head.append("authorization: ").append(signer.authorization(creds.accessKeyId(), creds.secretAccessKey(), amzDate,
+            "GET", path, canonical.toString(), names.toString())).append("\r\n");
+      } // else anonymous credentials (a public bucket): sent unsigned, as the SDK does
+      return head.append("\r\n").toString().getBytes(StandardCharsets.UTF_8);
     }
 
     /** {@code Code: Message} of an S3 error document, else the status line's reason. */

@@ -26,6 +26,7 @@ import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -190,6 +191,20 @@ class LeanS3ClientTest {
       assertTrue(head.contains("SignedHeaders=host;x-amz-content-sha256;x-amz-date;x-amz-security-token;"
           + "x-amz-server-side-encryption-customer-algorithm;x-amz-server-side-encryption-customer-key;"
           + "x-amz-server-side-encryption-customer-key-md5, "), head);
+    }
+  }
+
+  @Test
+  void anonymousCredentialsSendUnsignedRequests() throws Exception {
+    script = LeanS3ClientTest::partial;
+    LeanS3Client c = new LeanS3Client(URI.create("http://127.0.0.1:" + server.getLocalPort()), "us-east-1", true,
+        AnonymousCredentialsProvider.create());
+    try (c) {
+      S3RangedChannel ch = new S3RangedChannel(c.object("public", "k", null), OBJECT.length, 100);
+      assertArrayEquals(java.util.Arrays.copyOfRange(OBJECT, 0, 10), readAll(ch, 10));
+      String head = heads.poll(5, TimeUnit.SECONDS);
+      assertTrue(head.startsWith("GET /public/k HTTP/1.1\r\n"), head);
+      assertTrue(!head.toLowerCase().contains("authorization:"), head);
     }
   }
 
