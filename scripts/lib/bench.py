@@ -763,7 +763,7 @@ class Bench:
         say("bytes read: xenaudit rows = the job's own count (summary line); verify-image = sum of bytes_read;")
         say("  '~' rows = every byte the process tree passed through read() calls (/proc/PID/io rchar).")
         say("peak RSS: largest resident set of any process in the row (GNU time %M); verify-stream-v2 is one")
-        say("  process per file, run one after another; xenaudit parses on one thread per core (scripts/audit, --parseThreads).")
+        say("  process per file, run one after another; xenaudit parses on one thread per core, four per core over S3 (--parseThreads).")
         say("load average at end: %s; measured in %.0f s" % (self.loadavg(), time.monotonic() - t0))
         path, report = self.write_csv()
         say("csv: %s" % path)
