@@ -102,7 +102,7 @@ public final class S3RangedChannel implements SeekableByteChannel {
       position += n;
       total += n;
       if (responsePos == responseEnd) {
-        finishResponse(); // read to its end: the connection is already back in the pool
+        finishResponse(); // read to its end: its connection goes back to the pool
       }
     }
     return total;

@@ -31,10 +31,11 @@ final class SdkRangeSource implements RangeSource {
       throw new IOException("GET " + describe() + " " + get.range() + ": " + e.getMessage(), e);
     }
     GetObjectResponse r = response.response();
-    if (!RangeCheck.matches(r.contentRange(), r.contentLength() == null ? -1 : r.contentLength(), from, end)) {
+    long length = r.contentLength() == null ? -1 : r.contentLength();
+    if (!RangeCheck.matches(r.contentRange(), length, from, end)) {
       response.abort();
       response.close();
-      throw RangeCheck.refused(describe(), from, end, r.contentRange(), r.contentLength() == null ? -1 : r.contentLength());
+      throw RangeCheck.refused(describe(), from, end, r.contentRange(), length);
     }
     return new Body() {
       @Override
