@@ -88,10 +88,26 @@ public interface AuditOptions extends S3Options, S3ReadOptions {
   void setParseThreads(int value);
 
   @Description(
-      "Parquet files per table. 0 = the runner decides; -1 (default) = 0, or 1 on the DirectRunner, "
-          + "where the runner's own sharding costs several times the audit itself.")
-  @Default.Integer(-1)
-  int getOutputShards();
+      "Pools for baselines: a Java regex searched in each object's source_uri whose capture group 1 names "
+          + "the guest's pool, e.g. 's3://archive/([^/]+)/'. Writes pool_baseline and <output>/baselines/<pool>.txt "
+          + "(xen-cpuid -p form). A guest the regex does not match is in no pool (counted in the summary).")
+  String getPoolKey();
 
-  void setOutputShards(int value);
+  void setPoolKey(String value);
+
+  @Description(
+      "Migration target: a file (local or any Beam FileSystems URI) in the text form xen-cpuid -p prints. A "
+          + "host dump (Raw, Host, PV Max, HVM Max, PV Default, HVM Default blocks) checks each guest against HVM Max "
+          + "or PV Max by its type; a single block (a domain's policy, a baseline) is used for every guest. Writes "
+          + "migration_check and migration_blockers. A file that does not parse is an error before any image is read.")
+  String getTargetPolicy();
+
+  void setTargetPolicy(String value);
+
+  @Description(
+      "An earlier run's --output: writes policy_drift, the features that appeared or disappeared per guest "
+          + "(matched by guest_id) and the guests new or gone since then.")
+  String getPreviousOutput();
+
+  void setPreviousOutput(String value);
 }

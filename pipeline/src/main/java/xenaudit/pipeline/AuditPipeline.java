@@ -18,8 +18,17 @@ import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.options.PortablePipelineOptions;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
 import xenaudit.transforms.AuditImages;
-import xenaudit.transforms.WriteAuditTables;
+import xenaudit.transforms.AuditSettings;
+import xenaudit.transforms.AuditTables;
+import xenaudit.transforms.ComputeDrift;
+import xenaudit.transforms.ComputePoolBaselines;
+import xenaudit.transforms.ParseImageFn;
+import xenaudit.transforms.PublishTables;
 
 /**
  * The audit job: Xen migration images in (local files or object storage), Parquet tables out.
@@ -56,8 +65,7 @@ public final class AuditPipeline {
     if (state != PipelineResult.State.DONE) {
       throw new IOException("the audit job ended in state " + state);
     }
-    EmptyTableFiles.ensure(options.getOutput());
-    return AuditSummary.of(result, options.getOutput());
+    return AuditSummary.of(result, options.getOutput(), tables(options));
   }
 
   /** Builds and starts the job; returns without waiting. */
@@ -65,8 +73,10 @@ public final class AuditPipeline {
     // Steps:
     // 1. Defaults: run id, S3 client that speaks to S3-compatible servers too.
     // 2. Check every input pattern matches something: an empty audit is an error, not a success.
-    // 3. Audit every matched image (match, spread, parse) into rows of four tables.
-    // 4. Write each table as Parquet under <output>/<table>/.
+    //    The policy options (pools, target, previous output) are checked too.
+    // 3. Audit every matched image (match, spread, parse): per-stream tables straight to temporary files.
+    // 4. Pool baselines and drift, from the parse step's small per-pool and per-guest values.
+    // 5. Move every table's files into <output>/<table>/ once all are written.
     if (options.getAuditRunId() == null || options.getAuditRunId().isEmpty()) {
       options.setAuditRunId(RUN_ID.format(Instant.now()) + "-" + UUID.randomUUID().toString().substring(0, 8));
     }
@@ -89,9 +99,6 @@ public final class AuditPipeline {
       // Nothing to stage in-process; left unset, every bundle re-hashes the whole classpath (~1 s).
       portable.setFilesToStage(List.of());
     }
-    if (options.getOutputShards() < 0) {
-      options.setOutputShards(direct ? 1 : 0);
-    }
     if (options.getParseThreads() < 0) {
       // Over S3 a parse thread mostly waits for its next ranged GET: more of them keep the cores busy.
       int perCore = options.getInput().stream().anyMatch(i -> i.startsWith("s3://")) ? 4 : 1;
@@ -110,23 +117,75 @@ public final class AuditPipeline {
     FileSystems.setDefaultPipelineOptions(options);
 
     // 2
+    AuditSettings settings = settings(options);
     List<MatchResult.Metadata> matched = matchInputs(options.getInput());
 
     Pipeline p = Pipeline.create(options);
+    String output = options.getOutput();
+    String temp = PublishTables.tempDirectory(output, options.getAuditRunId());
     // 3
-    p.apply(
-            "AuditImages",
-            AuditImages.ofMatched(options.getInput(), matched)
-                .withCompression(options.getCompression())
-                .withAuditRunId(options.getAuditRunId())
-                .withMaxFindingsPerImage(options.getMaxFindingsPerImage())
-                .withSpreadBuckets(options.getSpreadBuckets())
-                .withReadPagePayload(options.getReadPagePayload())
-                .withSeekThreshold(options.getSeekThreshold())
-                .withParseThreads(options.getParseThreads()))
-        // 4
-        .apply("WriteAuditTables", WriteAuditTables.to(options.getOutput()).withNumShards(options.getOutputShards()));
+    PCollectionTuple audited = p.apply("AuditImages",
+        AuditImages.ofMatched(options.getInput(), matched, temp).withSettings(settings));
+    // 4
+    PCollectionList<KV<String, String>> files = PCollectionList.of(audited.get(ParseImageFn.TABLE_FILES_OUT));
+    if (settings.poolKey() != null) {
+      files = files.and(audited.get(ParseImageFn.POOLS_OUT)
+          .apply("ComputePoolBaselines", ComputePoolBaselines.to(output, temp)));
+    }
+    if (settings.drift()) {
+      files = files.and(audited.get(ParseImageFn.SNAPSHOTS_OUT)
+          .apply("ComputeDrift", ComputeDrift.against(options.getPreviousOutput(), temp)));
+    }
+    // 5
+    files.apply("AllTableFiles", Flatten.pCollections())
+        .apply("PublishTables", PublishTables.to(output, temp, tables(options)));
     return p.run();
+  }
+
+  /**
+   * The options as one value for the transforms; the policy options are checked here, before any
+   * image is read: a bad regex, a target file that does not parse, a previous output that is none.
+   */
+  static AuditSettings settings(AuditOptions options) throws IOException {
+    AuditSettings s = AuditSettings.DEFAULTS
+        .withCompression(options.getCompression())
+        .withAuditRunId(options.getAuditRunId())
+        .withMaxFindings(options.getMaxFindingsPerImage())
+        .withReadPagePayload(options.getReadPagePayload())
+        .withSeekThreshold(options.getSeekThreshold())
+        .withParseThreads(options.getParseThreads())
+        .withSpreadBuckets(options.getSpreadBuckets());
+    if (set(options.getPoolKey())) {
+      AuditSettings.poolPattern(options.getPoolKey());
+      s = s.withPoolKey(options.getPoolKey());
+    }
+    if (set(options.getTargetPolicy())) {
+      s = s.withTarget(TargetPolicies.read(options.getTargetPolicy()));
+    }
+    if (set(options.getPreviousOutput())) {
+      PreviousOutput.check(options.getPreviousOutput());
+      s = s.withDrift(true);
+    }
+    return s;
+  }
+
+  /** The tables a run with these options writes. */
+  static List<String> tables(AuditOptions options) {
+    List<String> tables = new ArrayList<>(AuditTables.ALWAYS);
+    if (set(options.getPoolKey())) {
+      tables.add(AuditTables.POOL_BASELINE);
+    }
+    if (set(options.getTargetPolicy())) {
+      tables.addAll(List.of(AuditTables.MIGRATION_CHECK, AuditTables.MIGRATION_BLOCKERS));
+    }
+    if (set(options.getPreviousOutput())) {
+      tables.add(AuditTables.POLICY_DRIFT);
+    }
+    return tables;
+  }
+
+  private static boolean set(String option) {
+    return option != null && !option.isEmpty();
   }
 
   /** The innermost cause's message, the one that says what went wrong. */

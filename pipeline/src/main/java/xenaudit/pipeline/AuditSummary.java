@@ -12,15 +12,18 @@ import org.apache.beam.sdk.metrics.MetricQueryResults;
 import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
 import xenaudit.transforms.AuditTables;
+import xenaudit.policy.SecurityIssue;
+import xenaudit.policy.Verdict;
 import xenaudit.transforms.ParseImageFn;
-import xenaudit.transforms.WriteAuditTables;
 
 /** What the job did, from its counters: images by status, frequent findings, where the tables are. */
 public record AuditSummary(
     long valid, long invalid, long unreadable, long withPolicy, long bytesRead,
-    Map<String, Long> findingCounts, String output, long s3Requests, long s3BytesFetched) {
+    Map<String, Long> findingCounts, String output, long s3Requests, long s3BytesFetched,
+    Map<String, Long> verdictCounts, long withoutPool, long migrationCompatible, long migrationBlocked,
+    List<String> tables) {
 
-  static AuditSummary of(PipelineResult result, String output) {
+  static AuditSummary of(PipelineResult result, String output, List<String> tables) {
     Map<String, Long> ours = counters(result, ParseImageFn.METRICS);
     return new AuditSummary(
         ours.getOrDefault("images_valid", 0L),
@@ -31,7 +34,30 @@ public record AuditSummary(
         counters(result, ParseImageFn.FINDINGS_METRICS),
         output,
         ours.getOrDefault("s3_get_requests", 0L),
-        ours.getOrDefault("s3_bytes_fetched", 0L));
+        ours.getOrDefault("s3_bytes_fetched", 0L),
+        counters(result, ParseImageFn.VERDICT_METRICS),
+        ours.getOrDefault("guests_without_pool", 0L),
+        ours.getOrDefault("migration_compatible", 0L),
+        ours.getOrDefault("migration_blocked", 0L),
+        List.copyOf(tables));
+  }
+
+  /** Verdicts of one issue: not_affected, mitigation_available, exposed, unknown. */
+  public Map<String, Long> verdicts(SecurityIssue issue) {
+    Map<String, Long> out = new java.util.LinkedHashMap<>();
+    for (Verdict v : Verdict.values()) {
+      out.put(v.label(), verdictCounts.getOrDefault(issue.column() + "_" + v.label(), 0L));
+    }
+    return out;
+  }
+
+  private void printVerdicts(PrintStream out) {
+    out.println("  security verdicts (not affected / mitigation available / exposed / unknown):");
+    for (SecurityIssue i : SecurityIssue.values()) {
+      Map<String, Long> v = verdicts(i);
+      out.printf("    %-10s %6d %6d %6d %6d%n", i.column(), v.get("not_affected"), v.get("mitigation_available"),
+          v.get("exposed"), v.get("unknown"));
+    }
   }
 
   private static Map<String, Long> counters(PipelineResult result, String namespace) {
@@ -65,9 +91,16 @@ public record AuditSummary(
     if (s3Requests > 0) {
       out.printf("  s3 ranged GETs: %d; bytes fetched: %d%n", s3Requests, s3BytesFetched);
     }
+    printVerdicts(out);
+    if (withoutPool > 0) {
+      out.printf("  guests in no pool (--poolKey did not match): %d%n", withoutPool);
+    }
+    if (migrationCompatible + migrationBlocked > 0) {
+      out.printf("  migration check: %d compatible, %d blocked%n", migrationCompatible, migrationBlocked);
+    }
     out.println("  tables:");
-    for (String t : AuditTables.ALL) {
-      out.println("    " + WriteAuditTables.tableDirectory(output, t));
+    for (String t : tables) {
+      out.println("    " + AuditTables.directory(output, t));
     }
   }
 }

@@ -9,7 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
 
 /**
- * The four output tables and their Avro schemas ({@code schemas/src/main/avro/<table>.avsc}, on
+ * The output tables and their Avro schemas ({@code schemas/src/main/avro/<table>.avsc}, on
  * the classpath under {@code xenaudit/schemas/}). Schemas are parsed once per JVM: Avro's
  * {@link Schema} is not serializable, so DoFns look them up here instead of holding them.
  */
@@ -18,11 +18,52 @@ public final class AuditTables {
   public static final String CPUID_POLICY = "cpuid_policy";
   public static final String MSR_POLICY = "msr_policy";
   public static final String FINDINGS = "findings";
-  public static final List<String> ALL = List.of(STREAMS, CPUID_POLICY, MSR_POLICY, FINDINGS);
+  public static final String CPUID_FEATURES = "cpuid_features";
+  public static final String GUEST_SECURITY = "guest_security";
+  public static final String MIGRATION_CHECK = "migration_check";
+  public static final String MIGRATION_BLOCKERS = "migration_blockers";
+  public static final String POOL_BASELINE = "pool_baseline";
+  public static final String POLICY_DRIFT = "policy_drift";
+
+  /** Tables with rows from every audit. */
+  public static final List<String> ALWAYS =
+      List.of(STREAMS, CPUID_POLICY, MSR_POLICY, FINDINGS, CPUID_FEATURES, GUEST_SECURITY);
+
+  /** Every table, in the order the README lists them. */
+  public static final List<String> ALL = List.of(STREAMS, CPUID_POLICY, MSR_POLICY, FINDINGS, CPUID_FEATURES,
+      GUEST_SECURITY, POOL_BASELINE, MIGRATION_CHECK, MIGRATION_BLOCKERS, POLICY_DRIFT);
 
   private static final Map<String, Schema> SCHEMAS = new ConcurrentHashMap<>();
 
   private AuditTables() {}
+
+  /** {@code <output>/<table>/}. */
+  public static String directory(String output, String table) {
+    return (output.endsWith("/") ? output : output + "/") + table + "/";
+  }
+
+  /**
+   * {@code <output>/baselines/<pool>.txt}. The pool name comes from object URIs, so it is data, never
+   * a path: every byte outside {@code [A-Za-z0-9_-]} (and a dot that would lead) is escaped as
+   * {@code %XX}, so a pool named {@code ../x} or {@code a/b} stays one file in that folder.
+   */
+  public static String baselineFile(String output, String pool) {
+    return (output.endsWith("/") ? output : output + "/") + "baselines/" + fileName(pool) + ".txt";
+  }
+
+  static String fileName(String name) {
+    if (name.isEmpty()) {
+      return "%";
+    }
+    StringBuilder s = new StringBuilder();
+    for (byte b : name.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+      char c = (char) (b & 0xFF);
+      boolean plain = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
+          || c == '.' && s.length() > 0;
+      s.append(plain ? String.valueOf(c) : String.format("%%%02X", (int) c));
+    }
+    return s.toString();
+  }
 
   public static Schema schema(String table) {
     return SCHEMAS.computeIfAbsent(table, AuditTables::load);

@@ -1,20 +1,27 @@
 package xenaudit.transforms;
 
-import java.util.ArrayList;
+import java.io.IOException;
 import java.util.List;
-import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
+import xenaudit.format.CpuFeature;
 import xenaudit.format.CpuidLeaf;
 import xenaudit.format.Finding;
 import xenaudit.format.ImageReport;
 import xenaudit.format.MsrEntry;
+import xenaudit.policy.Assessment;
+import xenaudit.policy.CpuPolicy;
+import xenaudit.policy.Features;
+import xenaudit.policy.GuestSecurity;
+import xenaudit.policy.MigrationCheck;
+import xenaudit.policy.SecurityFeatures;
+import xenaudit.policy.SecurityIssue;
 
-/** Turns one {@link ImageReport} into rows of the four {@link AuditTables}. */
-public final class ImageRows {
+/** Writes the rows of one audited image ({@link ImageAnalysis}) into the per-stream tables. */
+final class ImageRows {
   private ImageRows() {}
 
   /** The key that joins all tables: uuid from the config, else name, else the source URI. */
-  public static String guestId(ImageReport r, String sourceUri) {
+  static String guestId(ImageReport r, String sourceUri) {
     if (r.guestUuid() != null && !r.guestUuid().isEmpty()) {
       return r.guestUuid();
     }
@@ -24,13 +31,23 @@ public final class ImageRows {
     return sourceUri;
   }
 
-  /**
-   * @param sizeBytes the object's size as listed (compressed size for compressed objects), or -1
-   */
-  public static GenericRecord stream(ImageReport r, String sourceUri, long sizeBytes, String runId) {
-    GenericRecord g = new GenericData.Record(AuditTables.schema(AuditTables.STREAMS));
-    g.put("source_uri", sourceUri);
-    g.put("size_bytes", sizeBytes >= 0 ? sizeBytes : r.sizeBytes() >= 0 ? r.sizeBytes() : null);
+  static void write(TableFiles out, ImageAnalysis a, String runId) throws IOException {
+    stream(out, a, runId);
+    cpuid(out, a);
+    msr(out, a);
+    findings(out, a);
+    features(out, a);
+    security(out, a);
+    if (a.migration() != null) {
+      migration(out, a);
+    }
+  }
+
+  private static void stream(TableFiles out, ImageAnalysis a, String runId) throws IOException {
+    ImageReport r = a.report();
+    GenericRecord g = out.row(AuditTables.STREAMS);
+    g.put("source_uri", a.uri());
+    g.put("size_bytes", a.sizeBytes() >= 0 ? a.sizeBytes() : r.sizeBytes() >= 0 ? r.sizeBytes() : null);
     g.put("container", r.container().label());
     g.put("stream_version", r.streamVersion() > 0 ? (long) r.streamVersion() : null);
     g.put("guest_type", r.guestType() == null ? null : r.guestType().label());
@@ -38,7 +55,7 @@ public final class ImageRows {
     g.put("xen_minor", r.xenMinor() >= 0 ? r.xenMinor() : null);
     g.put("guest_name", r.guestName());
     g.put("guest_uuid", r.guestUuid());
-    g.put("guest_id", guestId(r, sourceUri));
+    g.put("guest_id", a.guestId());
     g.put("status", r.status().label());
     g.put("error_count", r.errorCount());
     g.put("warning_count", r.warningCount());
@@ -48,50 +65,42 @@ public final class ImageRows {
     g.put("msr_count", (long) r.msr().size());
     g.put("bytes_read", r.bytesRead());
     g.put("audit_run_id", runId);
-    return g;
+    out.write(AuditTables.STREAMS, g);
   }
 
-  public static List<GenericRecord> cpuid(ImageReport r, String sourceUri) {
-    String id = guestId(r, sourceUri);
-    List<GenericRecord> rows = new ArrayList<>(r.cpuid().size());
-    for (CpuidLeaf l : r.cpuid()) {
-      GenericRecord g = new GenericData.Record(AuditTables.schema(AuditTables.CPUID_POLICY));
-      g.put("guest_id", id);
-      g.put("source_uri", sourceUri);
+  private static void cpuid(TableFiles out, ImageAnalysis a) throws IOException {
+    GenericRecord g = out.row(AuditTables.CPUID_POLICY);
+    g.put("guest_id", a.guestId());
+    g.put("source_uri", a.uri());
+    for (CpuidLeaf l : a.report().cpuid()) {
       g.put("leaf", l.uLeaf());
       g.put("subleaf", l.uSubleaf());
       g.put("eax", l.uEax());
       g.put("ebx", l.uEbx());
       g.put("ecx", l.uEcx());
       g.put("edx", l.uEdx());
-      rows.add(g);
+      out.write(AuditTables.CPUID_POLICY, g);
     }
-    return rows;
   }
 
-  public static List<GenericRecord> msr(ImageReport r, String sourceUri) {
-    String id = guestId(r, sourceUri);
-    List<GenericRecord> rows = new ArrayList<>(r.msr().size());
-    for (MsrEntry m : r.msr()) {
-      GenericRecord g = new GenericData.Record(AuditTables.schema(AuditTables.MSR_POLICY));
-      g.put("guest_id", id);
-      g.put("source_uri", sourceUri);
+  private static void msr(TableFiles out, ImageAnalysis a) throws IOException {
+    GenericRecord g = out.row(AuditTables.MSR_POLICY);
+    g.put("guest_id", a.guestId());
+    g.put("source_uri", a.uri());
+    for (MsrEntry m : a.report().msr()) {
       g.put("msr_index", m.uIndex());
       g.put("flags", m.uFlags());
       g.put("value", m.value());
       g.put("value_hex", m.valueHex());
-      rows.add(g);
+      out.write(AuditTables.MSR_POLICY, g);
     }
-    return rows;
   }
 
-  public static List<GenericRecord> findings(ImageReport r, String sourceUri) {
-    String id = guestId(r, sourceUri);
-    List<GenericRecord> rows = new ArrayList<>(r.findings().size());
-    for (Finding f : r.findings()) {
-      GenericRecord g = new GenericData.Record(AuditTables.schema(AuditTables.FINDINGS));
-      g.put("guest_id", id);
-      g.put("source_uri", sourceUri);
+  private static void findings(TableFiles out, ImageAnalysis a) throws IOException {
+    GenericRecord g = out.row(AuditTables.FINDINGS);
+    g.put("guest_id", a.guestId());
+    g.put("source_uri", a.uri());
+    for (Finding f : a.report().findings()) {
       g.put("severity", f.severity().label());
       g.put("code", f.code().name());
       g.put("message", f.message());
@@ -99,8 +108,83 @@ public final class ImageRows {
       g.put("record_index", f.recordIndex() >= 0 ? f.recordIndex() : null);
       g.put("record_type", f.recordType());
       g.put("layer", f.layer().label());
-      rows.add(g);
+      out.write(AuditTables.FINDINGS, g);
     }
-    return rows;
+  }
+
+  /** One row per feature of the table, for every stream: about 290 per image. */
+  private static void features(TableFiles out, ImageAnalysis a) throws IOException {
+    GenericRecord g = out.row(AuditTables.CPUID_FEATURES);
+    g.put("guest_id", a.guestId());
+    g.put("source_uri", a.uri());
+    g.put("decode_version", Features.DECODE_VERSION);
+    CpuPolicy p = a.policy();
+    List<CpuFeature> all = Features.all();
+    for (int i = 0; i < all.size(); i++) {
+      CpuFeature f = all.get(i);
+      g.put("feature", FeatureColumns.NAMES[i]);
+      g.put("word", (long) f.word());
+      g.put("bit", (long) f.bit());
+      g.put("source", f.msr() ? "msr" : "cpuid");
+      g.put("leaf", f.leafOrMsr());
+      g.put("subleaf", f.msr() ? null : Integer.toUnsignedLong(f.subleaf()));
+      g.put("register", f.register());
+      g.put("present", p.present(f));
+      out.write(AuditTables.CPUID_FEATURES, g);
+    }
+  }
+
+  private static void security(TableFiles out, ImageAnalysis a) throws IOException {
+    GuestSecurity s = a.security();
+    GenericRecord g = out.row(AuditTables.GUEST_SECURITY);
+    g.put("guest_id", a.guestId());
+    g.put("source_uri", a.uri());
+    g.put("vendor", s.vendor() == null ? null : s.vendor().label());
+    g.put("family", s.family());
+    g.put("model", s.model());
+    g.put("stepping", s.stepping());
+    for (String column : SecurityFeatures.COLUMNS) {
+      g.put(column, s.feature(column));
+    }
+    for (SecurityIssue i : SecurityIssue.values()) {
+      Assessment x = s.assessment(i);
+      g.put(i.column() + "_verdict", x.verdict().label());
+      g.put(i.column() + "_reason", x.reason());
+    }
+    g.put("decode_version", Features.DECODE_VERSION);
+    out.write(AuditTables.GUEST_SECURITY, g);
+  }
+
+  private static void migration(TableFiles out, ImageAnalysis a) throws IOException {
+    MigrationCheck.Result m = a.migration();
+    GenericRecord c = out.row(AuditTables.MIGRATION_CHECK);
+    c.put("guest_id", a.guestId());
+    c.put("source_uri", a.uri());
+    c.put("target", a.migrationTarget());
+    c.put("compatible", m.compatible());
+    c.put("blocker_count", (long) m.blockers().size());
+    c.put("non_blocking_features",
+        m.nonBlockingFeatures().isEmpty() ? null : String.join(",", m.nonBlockingFeatures()));
+    out.write(AuditTables.MIGRATION_CHECK, c);
+    GenericRecord b = out.row(AuditTables.MIGRATION_BLOCKERS);
+    b.put("guest_id", a.guestId());
+    b.put("source_uri", a.uri());
+    b.put("target", a.migrationTarget());
+    for (MigrationCheck.Blocker x : m.blockers()) {
+      b.put("kind", x.kind());
+      b.put("feature", x.feature());
+      b.put("leaf", x.leaf());
+      b.put("subleaf", x.subleaf());
+      b.put("register", x.register());
+      b.put("bit", x.bit());
+      b.put("msr_index", x.msrIndex());
+      b.put("detail", x.detail());
+      out.write(AuditTables.MIGRATION_BLOCKERS, b);
+    }
+  }
+
+  /** Lower-case names, made once: 290 per image would otherwise be 290 allocations. */
+  private static final class FeatureColumns {
+    static final String[] NAMES = Features.all().stream().map(Features::name).toArray(String[]::new);
   }
 }

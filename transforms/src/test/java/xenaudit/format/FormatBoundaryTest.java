@@ -8,14 +8,14 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
 /**
- * The format core, and the decompressors that feed it, must stay usable from a plain CLI: no Beam,
- * no pipeline code.
+ * The format core, the decompressors that feed it and the policy rules must stay usable from a plain
+ * CLI: no Beam, no pipeline code.
  */
 class FormatBoundaryTest {
   private static final JavaClasses FORMAT =
       new ClassFileImporter()
           .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-          .importPackages("xenaudit.format", "xenaudit.compress");
+          .importPackages("xenaudit.format", "xenaudit.compress", "xenaudit.policy");
 
   @Test
   void formatCoreHasNoBeamDependency() {
@@ -29,6 +29,18 @@ class FormatBoundaryTest {
   }
 
   @Test
+  void policyRulesHaveNoBeamDependency() {
+    noClasses()
+        .that()
+        .resideInAPackage("xenaudit.policy..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("org.apache.beam..", "org.apache.hadoop..", "org.apache.parquet..", "org.apache.avro..",
+            "xenaudit.transforms..", "xenaudit.pipeline..", "xenaudit.cli..", "xenaudit.sample..")
+        .check(FORMAT);
+  }
+
+  @Test
   void formatCoreDependsOnNothingElseOfTheProject() {
     noClasses()
         .that()
@@ -36,7 +48,8 @@ class FormatBoundaryTest {
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage(
-            "xenaudit.compress..", "xenaudit.transforms..", "xenaudit.pipeline..", "xenaudit.sample..", "xenaudit.cli..")
+            "xenaudit.compress..", "xenaudit.policy..", "xenaudit.transforms..", "xenaudit.pipeline..", "xenaudit.sample..",
+            "xenaudit.cli..")
         .check(FORMAT);
   }
 }

@@ -7,7 +7,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import org.apache.avro.generic.GenericRecord;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.values.KV;
+import xenaudit.policy.FeatureSnapshot;
+import xenaudit.policy.Features;
+import xenaudit.policy.PoolBaseline;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.FileSystems;
@@ -18,7 +28,6 @@ import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTagList;
-import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -28,9 +37,9 @@ import xenaudit.sample.GuestImageWriter;
 import xenaudit.sample.GuestSpec;
 
 /**
- * ParseImageFn on a real (Direct) pipeline: good, damaged and vanished objects all give rows, on
- * the runner's thread and on parse threads of its own (rows emitted while the bundle runs and at
- * its end).
+ * ParseImageFn on a real (Direct) pipeline, published by PublishTables: good, damaged and vanished
+ * objects all give rows, on the runner's thread and on parse threads of its own (small outputs
+ * emitted while the bundle runs and at its end), and pool accumulators count each guest once.
  */
 class ParseImageFnTest {
   @TempDir Path dir;
@@ -58,64 +67,78 @@ class ParseImageFnTest {
       objects.add(FileSystems.match(copy.toString()).metadata().get(0));
     }
 
+    Path out = dir.resolve("out");
+    String temp = PublishTables.tempDirectory(out.toString(), "run-1");
+    AuditSettings settings = AuditSettings.DEFAULTS.withAuditRunId("run-1").withParseThreads(parseThreads)
+        .withPoolKey("/(copy)-\\d+-").withDrift(true);
     Pipeline p = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create());
-    PCollectionTuple rows = p.apply(Create.of(objects))
+    PCollectionTuple audited = p.apply(Create.of(objects))
         .apply(FileIO.readMatches())
-        .apply(ParDo.of(new ParseImageFn("run-1", 1000, false, -1, parseThreads)).withOutputTags(ParseImageFn.STREAMS_OUT,
-            TupleTagList.of(ParseImageFn.CPUID_OUT).and(ParseImageFn.MSR_OUT).and(ParseImageFn.FINDINGS_OUT)));
-    rows.get(ParseImageFn.STREAMS_OUT).setCoder(AvroCoder.of(GenericRecord.class, AuditTables.schema(AuditTables.STREAMS)));
-    rows.get(ParseImageFn.CPUID_OUT).setCoder(AvroCoder.of(GenericRecord.class, AuditTables.schema(AuditTables.CPUID_POLICY)));
-    rows.get(ParseImageFn.MSR_OUT).setCoder(AvroCoder.of(GenericRecord.class, AuditTables.schema(AuditTables.MSR_POLICY)));
-    rows.get(ParseImageFn.FINDINGS_OUT).setCoder(AvroCoder.of(GenericRecord.class, AuditTables.schema(AuditTables.FINDINGS)));
+        .apply(ParDo.of(new ParseImageFn(settings, temp)).withOutputTags(ParseImageFn.TABLE_FILES_OUT,
+            TupleTagList.of(ParseImageFn.POOLS_OUT).and(ParseImageFn.SNAPSHOTS_OUT)));
+    audited.get(ParseImageFn.TABLE_FILES_OUT).setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()));
+    audited.get(ParseImageFn.POOLS_OUT)
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(PoolBaseline.class)));
+    audited.get(ParseImageFn.SNAPSHOTS_OUT)
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(FeatureSnapshot.class)));
+    audited.get(ParseImageFn.TABLE_FILES_OUT)
+        .apply(PublishTables.to(out.toString(), temp, AuditTables.ALWAYS));
 
     ImageReport expectedGood = ImageReader.read(good);
     // PAssert closures are serialized: capture plain values only.
     String uuid = spec.uuid();
     long goodBytesRead = expectedGood.bytesRead();
     int goodLeaves = expectedGood.cpuid().size();
-    PAssert.that(rows.get(ParseImageFn.STREAMS_OUT)).satisfies(it -> {
-      int n = 0;
-      for (GenericRecord r : it) {
-        n++;
-        String uri = r.get("source_uri").toString();
-        String status = r.get("status").toString();
-        if (uri.endsWith("good.xl")) {
-          assertEquals("valid", status);
-          assertEquals(uuid, r.get("guest_id").toString());
-          assertEquals(goodBytesRead, r.get("bytes_read"));
-          assertEquals((long) goodLeaves, r.get("cpuid_leaf_count"));
-        } else if (uri.endsWith("empty.xl")) {
-          assertEquals("invalid", status);
-          assertEquals(uri, r.get("guest_id").toString());
-        } else {
-          assertEquals("unreadable", status, uri);
-          assertEquals(1L, r.get("error_count"));
-          assertEquals("run-1", r.get("audit_run_id").toString());
-        }
+    PAssert.that(audited.get(ParseImageFn.POOLS_OUT)).satisfies(it -> {
+      long guests = 0;
+      for (KV<String, PoolBaseline> kv : it) {
+        assertEquals("copy", kv.getKey());
+        guests += kv.getValue().guestCount();
       }
-      assertEquals(3 + COPIES, n, "one streams row per object");
+      assertEquals(COPIES, guests, "every copy is a v3 guest of pool 'copy', counted once");
       return null;
     });
-    PAssert.that(rows.get(ParseImageFn.FINDINGS_OUT)).satisfies(it -> {
-      boolean readError = false;
-      boolean emptyInput = false;
-      for (GenericRecord r : it) {
-        readError |= r.get("code").toString().equals("READ_ERROR") && r.get("source_uri").toString().endsWith("vanished.xl");
-        emptyInput |= r.get("code").toString().equals("EMPTY_INPUT") && r.get("source_uri").toString().endsWith("empty.xl");
-      }
-      assertEquals(true, readError, "the vanished object's READ_ERROR finding");
-      assertEquals(true, emptyInput, "the empty object's EMPTY_INPUT finding");
-      return null;
-    });
-    PAssert.that(rows.get(ParseImageFn.CPUID_OUT)).satisfies(it -> {
+    PAssert.that(audited.get(ParseImageFn.SNAPSHOTS_OUT)).satisfies(it -> {
       int n = 0;
-      for (GenericRecord r : it) {
+      for (KV<String, FeatureSnapshot> kv : it) {
         n++;
-        assertEquals(uuid, r.get("guest_id").toString());
       }
-      assertEquals(goodLeaves * (1 + COPIES), n);
+      assertEquals(3 + COPIES, n, "one snapshot per object");
       return null;
     });
     p.run().waitUntilFinish();
+
+    List<GenericRecord> streams = ParquetRows.read(out.resolve(AuditTables.STREAMS));
+    assertEquals(3 + COPIES, streams.size(), "one streams row per object");
+    for (GenericRecord r : streams) {
+      String uri = r.get("source_uri").toString();
+      String status = r.get("status").toString();
+      if (uri.endsWith("good.xl")) {
+        assertEquals("valid", status);
+        assertEquals(uuid, r.get("guest_id").toString());
+        assertEquals(goodBytesRead, r.get("bytes_read"));
+        assertEquals((long) goodLeaves, r.get("cpuid_leaf_count"));
+      } else if (uri.endsWith("empty.xl")) {
+        assertEquals("invalid", status);
+        assertEquals(uri, r.get("guest_id").toString());
+      } else {
+        assertEquals("unreadable", status, uri);
+        assertEquals(1L, r.get("error_count"));
+        assertEquals("run-1", r.get("audit_run_id").toString());
+      }
+    }
+    List<String> codes = new ArrayList<>();
+    for (GenericRecord r : ParquetRows.read(out.resolve(AuditTables.FINDINGS))) {
+      codes.add(r.get("code") + " " + r.get("source_uri"));
+    }
+    assertTrue(codes.stream().anyMatch(c -> c.startsWith("READ_ERROR") && c.endsWith("vanished.xl")), codes::toString);
+    assertTrue(codes.stream().anyMatch(c -> c.startsWith("EMPTY_INPUT") && c.endsWith("empty.xl")), codes::toString);
+    List<GenericRecord> cpuid = ParquetRows.read(out.resolve(AuditTables.CPUID_POLICY));
+    assertEquals(goodLeaves * (1 + COPIES), cpuid.size());
+    cpuid.forEach(r -> assertEquals(uuid, r.get("guest_id").toString()));
+    assertEquals(Features.count() * (3 + COPIES), ParquetRows.read(out.resolve(AuditTables.CPUID_FEATURES)).size(),
+        "every feature of every object");
+    assertEquals(3 + COPIES, ParquetRows.read(out.resolve(AuditTables.GUEST_SECURITY)).size());
+    assertFalse(Files.exists(Path.of(temp)), "the temporary files are gone once published");
   }
 }

@@ -1,0 +1,83 @@
+package xenaudit.transforms;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SerializableBiFunction;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import xenaudit.policy.PolicyText;
+import xenaudit.policy.PoolBaseline;
+
+/**
+ * Per pool, merges the parse step's baseline accumulators into the pool's baseline: rows of {@code
+ * pool_baseline} (written like every table, through temporary files) and {@code
+ * <output>/baselines/<pool>.txt}, the baseline in {@code xen-cpuid -p} form to feed back as a
+ * {@code --targetPolicy}.
+ */
+public class ComputePoolBaselines
+    extends PTransform<PCollection<KV<String, PoolBaseline>>, PCollection<KV<String, String>>> {
+  private final String output;
+  private final String tempDirectory;
+
+  private ComputePoolBaselines(String output, String tempDirectory) {
+    this.output = output;
+    this.tempDirectory = tempDirectory;
+  }
+
+  public static ComputePoolBaselines to(String output, String tempDirectory) {
+    return new ComputePoolBaselines(output, tempDirectory);
+  }
+
+  @Override
+  public PCollection<KV<String, String>> expand(PCollection<KV<String, PoolBaseline>> parts) {
+    SerializableBiFunction<PoolBaseline, PoolBaseline, PoolBaseline> merge = PoolBaseline::merge;
+    return parts
+        .apply("MergePools", Combine.perKey(Combine.BinaryCombineFn.of(merge)))
+        .apply("BaselineRows", ParDo.of(new BaselineRowsFn(output)))
+        .setCoder(AvroCoder.of(GenericRecord.class, AuditTables.schema(AuditTables.POOL_BASELINE)))
+        .apply("WriteBaselines", ParDo.of(new WriteTableFn(AuditTables.POOL_BASELINE, tempDirectory)))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()));
+  }
+
+  /** The pool's rows, and its policy file (when the pool has a guest with a policy). */
+  static class BaselineRowsFn extends DoFn<KV<String, PoolBaseline>, GenericRecord> {
+    private final String output;
+
+    BaselineRowsFn(String output) {
+      this.output = output;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, PoolBaseline> pool, OutputReceiver<GenericRecord> out) throws IOException {
+      PoolBaseline b = pool.getValue();
+      for (PoolBaseline.FeatureBaseline f : b.features()) {
+        GenericRecord g = new GenericData.Record(AuditTables.schema(AuditTables.POOL_BASELINE));
+        g.put("pool", pool.getKey());
+        g.put("feature", f.feature());
+        g.put("present", f.present());
+        g.put("guest_count", b.guestCount());
+        g.put("guests_with_feature", f.guestsWithFeature());
+        out.output(g);
+      }
+      if (b.guestCount() > 0) {
+        String file = AuditTables.baselineFile(output, pool.getKey());
+        try (OutputStream o = Channels.newOutputStream(
+            FileSystems.create(FileSystems.matchNewResource(file, false), "text/plain"))) {
+          o.write(PolicyText.format(pool.getKey(), b.policy()).getBytes(StandardCharsets.UTF_8));
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,94 @@
+package xenaudit.transforms;
+
+import java.io.IOException;
+import java.nio.channels.WritableByteChannel;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.ResourceId;
+import org.apache.beam.sdk.io.parquet.ParquetIO;
+import org.apache.beam.sdk.util.MimeTypes;
+import org.apache.beam.sdk.values.KV;
+
+/**
+ * Parquet files of one writer (one thread of one bundle), one per table it has rows for, in the
+ * job's temporary directory; {@link PublishTables} moves them into place once the job's writes are
+ * done. Rows go to the file as they are made: nothing waits in memory for a shuffle, so the heap
+ * does not grow with the fleet.
+ *
+ * <p>Not thread-safe: one thread writes at a time. {@link #row(String)} hands out the table's one
+ * reusable record: the Parquet writer copies its values into column buffers on {@link #write}.
+ */
+final class TableFiles implements AutoCloseable {
+  /** Bytes buffered per table before a row group is flushed; bounds memory per open file. */
+  static final int ROW_GROUP_BYTES = 8 << 20;
+
+  private final String tempDirectory;
+  private final Map<String, ParquetIO.Sink> sinks = new HashMap<>();
+  private final Map<String, GenericRecord> reusable = new HashMap<>();
+  private final List<KV<String, String>> written = new ArrayList<>();
+
+  /** @param tempDirectory where the files go, ending in '/' (a local path or any Beam URI) */
+  TableFiles(String tempDirectory) {
+    this.tempDirectory = tempDirectory;
+  }
+
+  /** The table's reusable record, fields as the previous row left them. */
+  GenericRecord row(String table) {
+    return reusable.computeIfAbsent(table, t -> new GenericData.Record(AuditTables.schema(t)));
+  }
+
+  void write(String table, GenericRecord row) throws IOException {
+    ParquetIO.Sink sink = sinks.get(table);
+    if (sink == null) {
+      sink = open(table);
+      sinks.put(table, sink);
+    }
+    sink.write(row);
+  }
+
+  private ParquetIO.Sink open(String table) throws IOException {
+    String path = tempDirectory + table + "/" + UUID.randomUUID() + ".parquet";
+    ResourceId file = FileSystems.matchNewResource(path, false);
+    ParquetIO.Sink sink = ParquetIO.sink(AuditTables.schema(table)).withRowGroupSize(ROW_GROUP_BYTES);
+    WritableByteChannel ch = FileSystems.create(file, MimeTypes.BINARY);
+    try {
+      sink.open(ch);
+    } catch (IOException | RuntimeException e) {
+      ch.close();
+      throw e;
+    }
+    written.add(KV.of(table, path));
+    return sink;
+  }
+
+  /** Closes every file (the Parquet writer closes its channel) and returns (table, path) of each. */
+  List<KV<String, String>> finish() throws IOException {
+    IOException first = null;
+    for (ParquetIO.Sink s : sinks.values()) {
+      try {
+        s.flush();
+      } catch (IOException e) {
+        first = first == null ? e : first;
+      }
+    }
+    sinks.clear();
+    if (first != null) {
+      // A file that did not close is not complete: the bundle fails and is retried, never published.
+      throw first;
+    }
+    List<KV<String, String>> out = new ArrayList<>(written);
+    written.clear();
+    return out;
+  }
+
+  @Override
+  public void close() throws IOException {
+    finish();
+  }
+}
