@@ -23,11 +23,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 AUDIT = os.path.join(ROOT, "scripts", "audit")
 VERIFY_IMAGE = os.path.join(ROOT, "scripts", "verify-image")
 MAKE_FLEET = os.path.join(ROOT, "scripts", "make-sample-fleet")
+MAKE_HOST_POLICY = os.path.join(ROOT, "scripts", "make-host-policy")
 GNU_TIME = "/usr/bin/time"
 S3PROXY_JAR = os.path.join(ROOT, "pipeline", "target", "s3proxy", "s3proxy.jar")
 GIB = 1 << 30
 
-ROWS = ("decompressor", "xenaudit", "xenaudit-Xmx256m", "verify-image", "xenaudit-full-read", "verify-stream-v2",
+ROWS = ("decompressor", "xenaudit", "xenaudit-policy", "xenaudit-Xmx256m", "verify-image", "xenaudit-full-read", "verify-stream-v2",
         "xenaudit-always-ranged", "xenaudit-sdk-gets", "xenaudit-read-through", "xenaudit-beam-s3")
 WORKLOADS = ("huge", "medium", "small", "gz", "zst", "s3")
 # The s3 workload: a local s3proxy (filesystem backend) and these credentials, handed to scripts/audit
@@ -46,6 +47,10 @@ TARGET_VS2 = 50.0
 TARGET_FULL = 10.0
 TARGET_READ_PCT = 0.25
 TARGET_DECOMP = 1.3
+# Issue 9: pools, a target policy and a previous output together cost at most this over the default.
+TARGET_POLICY = 1.3
+# The xenaudit-policy row's pools: the first digit of the image number (guest-0001.xl -> pool 0).
+POLICY_POOL_KEY = r"guest-(\d)"
 
 SUMMARY = re.compile(
     r"xenaudit: (\d+) images audited in ([\d.]+) s: (\d+) valid, (\d+) invalid, (\d+) unreadable")
@@ -434,7 +439,7 @@ class Bench:
              "job_s": None, "result": "", "notes": "", "s3_gets": None, "s3_bytes_fetched": None, "_m": m}
         return r
 
-    def xenaudit(self, workload, name, files, image_bytes, pattern, extra=(), env=None):
+    def xenaudit(self, workload, name, files, image_bytes, pattern, extra=(), env=None, keep=False):
         out = os.path.join(self.o.work, "out", "%s-%s" % (workload, name))
         shutil.rmtree(out, ignore_errors=True)
         r = self.row(workload, name, files, image_bytes,
@@ -468,8 +473,27 @@ class Bench:
                 r["s3_gets"], human_bytes(r["s3_bytes_fetched"]))
         if "building the runnable jar" in err:
             r["notes"] = (r["notes"] + "; " if r["notes"] else "") + "REBUILT during the run: time includes a build"
-        if not self.o.keep_output:
+        if not self.o.keep_output and not keep:
             shutil.rmtree(out, ignore_errors=True)
+        return r
+
+    def host_policy(self):
+        """A six-block host dump (Cascade Lake without AVX-512) for the policy row's --targetPolicy."""
+        path = os.path.join(self.o.work, "host-intel-no-avx512.txt")
+        if not os.path.isfile(path):
+            rc = self.run_quiet([MAKE_HOST_POLICY, "--model", "intel-cascade-lake", "--no-avx512", "--out", path],
+                                stdin=subprocess.DEVNULL)
+            if rc != 0:
+                raise SystemExit("bench: make-host-policy failed (exit %d)" % rc)
+        return path
+
+    def policy_row(self, w, files, image_bytes, pattern):
+        """The default audit plus pools, a target and the default row's output as the previous run."""
+        previous = os.path.join(self.o.work, "out", "%s-xenaudit" % w)
+        extra = ["--poolKey=" + POLICY_POOL_KEY, "--targetPolicy=" + self.host_policy(), "--previousOutput=" + previous]
+        r = self.xenaudit(w, "xenaudit-policy", files, image_bytes, pattern, extra=extra)
+        if not self.o.keep_output:
+            shutil.rmtree(previous, ignore_errors=True)
         return r
 
     def verify_image(self, workload, files, image_bytes):
@@ -566,8 +590,11 @@ class Bench:
             self.warm_audit(files[0])
         if w in ("gz", "zst") and "decompressor" in want:
             rows.append(self.decompress(w, files, image_bytes, self.gzip if w == "gz" else self.zstd))
+        policy = "xenaudit" in want and "xenaudit-policy" in want
         if "xenaudit" in want:
-            rows.append(self.xenaudit(w, "xenaudit", files, image_bytes, pattern))
+            rows.append(self.xenaudit(w, "xenaudit", files, image_bytes, pattern, keep=policy))
+        if policy:
+            rows.append(self.policy_row(w, files, image_bytes, pattern))
         if w == "huge" and "xenaudit-Xmx256m" in want and not (o.quick and o.rows is None):
             env = dict(os.environ)
             env["XENAUDIT_JAVA_OPTS"] = (env.get("XENAUDIT_JAVA_OPTS", "") + " -Xmx256m").strip()
@@ -704,6 +731,9 @@ class Bench:
         notes = []
         if base["read_pct"] is not None and w not in ("gz", "zst"):
             notes.append("xenaudit read %s%% of the image bytes (issue 4: < %s%%)" % (sig(base["read_pct"]), TARGET_READ_PCT))
+        if "xenaudit-policy" in by:
+            notes.append("pools + target + previous output / default = %sx (issue 9: <= %gx)" % (
+                sig(by["xenaudit-policy"]["time_vs_xenaudit"]), TARGET_POLICY))
         if "xenaudit-full-read" in by and w == "s3":
             notes.append("s3: full-read / default = %sx (issue 4: >= %gx)" % (sig(by["xenaudit-full-read"]["time_vs_xenaudit"]), TARGET_FULL))
         elif "xenaudit-full-read" in by:

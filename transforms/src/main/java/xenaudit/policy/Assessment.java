@@ -1,0 +1,2 @@
+package xenaudit.policy;
+public record Assessment(Verdict verdict, String reason) {}
