@@ -37,9 +37,13 @@ public final class CpuPolicy implements Serializable {
   public static final long ARCH_CAPABILITIES = MsrEntry.ARCH_CAPABILITIES;
 
   /** A policy with neither CPUID leaves nor MSRs: every feature unknown. */
-  public static final CpuPolicy NONE = new CpuPolicy(new TreeMap<>(), new TreeMap<>());
+  public static final CpuPolicy NONE = new CpuPolicy(leafMap(), new TreeMap<>());
 
-  /** (leaf << 32 | subleaf) → {eax, ebx, ecx, edx}, in (leaf, subleaf) order. */
+  /**
+   * (leaf << 32 | subleaf) → {eax, ebx, ecx, edx}, in unsigned (leaf, subleaf) order: basic,
+   * hypervisor, then extended leaves, which is Xen's serialisation order. A signed order would put
+   * 0x80000000 (a negative key) first.
+   */
   private final TreeMap<Long, int[]> leaves;
   /** MSR index → value. */
   private final TreeMap<Long, Long> msrs;
@@ -50,7 +54,7 @@ public final class CpuPolicy implements Serializable {
   }
 
   public static CpuPolicy of(List<CpuidLeaf> cpuid, List<MsrEntry> msr) {
-    TreeMap<Long, int[]> l = new TreeMap<>();
+    TreeMap<Long, int[]> l = leafMap();
     for (CpuidLeaf c : cpuid) {
       l.put(key(c.uLeaf(), c.uSubleaf()), new int[] {c.eax(), c.ebx(), c.ecx(), c.edx()});
     }
@@ -72,7 +76,7 @@ public final class CpuPolicy implements Serializable {
   }
 
   public static final class Builder {
-    private final TreeMap<Long, int[]> leaves = new TreeMap<>();
+    private final TreeMap<Long, int[]> leaves = leafMap();
     private final TreeMap<Long, Long> msrs = new TreeMap<>();
 
     private Builder() {}
@@ -89,7 +93,9 @@ public final class CpuPolicy implements Serializable {
     }
 
     public CpuPolicy build() {
-      return new CpuPolicy(new TreeMap<>(leaves), new TreeMap<>(msrs));
+      TreeMap<Long, int[]> l = leafMap();
+      l.putAll(leaves);
+      return new CpuPolicy(l, new TreeMap<>(msrs));
     }
   }
 
@@ -261,6 +267,20 @@ public final class CpuPolicy implements Serializable {
 
   static long key(long leaf, long subleaf) {
     return leaf << 32 | (subleaf & 0xFFFFFFFFL);
+  }
+
+  private static TreeMap<Long, int[]> leafMap() {
+    return new TreeMap<>(new UnsignedOrder());
+  }
+
+  /** Orders leaf keys as unsigned numbers; a named class so the map stays serialisable. */
+  private static final class UnsignedOrder implements java.util.Comparator<Long>, Serializable {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public int compare(Long a, Long b) {
+      return Long.compareUnsigned(a, b);
+    }
   }
 
   @Override
