@@ -30,7 +30,9 @@ GIB = 1 << 30
 
 ROWS = ("decompressor", "xenaudit", "xenaudit-policy", "xenaudit-Xmx256m", "verify-image", "xenaudit-full-read", "verify-stream-v2",
         "xenaudit-always-ranged", "xenaudit-sdk-gets", "xenaudit-read-through", "xenaudit-beam-s3")
-WORKLOADS = ("huge", "medium", "small", "gz", "zst", "s3")
+WORKLOADS = ("huge", "medium", "small", "gz", "zst", "s3", "fleet")
+# Issue 9: the fleet workload's heap, whatever the number of images.
+FLEET_HEAP = "-Xmx512m"
 # The s3 workload: a local s3proxy (filesystem backend) and these credentials, handed to scripts/audit
 # through the environment (the AWS default chain), never on its command line.
 S3_BUCKET = "xenaudit-bench"
@@ -160,7 +162,7 @@ def options(argv):
     p.add_argument("--csv", help="CSV to write (default WORK/results/bench-<UTC time>.csv)")
     p.add_argument("--quick", action="store_true",
                    help="small smoke run: 1x2G, 10x256M, 50x16M, compressed 2x256M, s3 2x256M (sizes still overridable)")
-    p.add_argument("--only", help="comma-separated workloads: huge, medium, small, compressed (= gz,zst), gz, zst, s3")
+    p.add_argument("--only", help="comma-separated workloads: huge, medium, small, compressed (= gz,zst), gz, zst, s3, fleet")
     p.add_argument("--rows", help="comma-separated rows to run (default all): " + ", ".join(ROWS))
     p.add_argument("--huge-size", type=parse_size, metavar="SIZE", help="size of the huge image (default 64G; quick 2G)")
     p.add_argument("--medium-count", type=int, metavar="N", help="medium images (default 100; quick 10)")
@@ -170,6 +172,8 @@ def options(argv):
     p.add_argument("--compressed-count", type=int, metavar="N", help="images compressed with gzip and zstd (default 4; quick 2)")
     p.add_argument("--compressed-size", type=parse_size, metavar="SIZE",
                    help="size of each compressed image before compression (default 8G, within the 4-256 GiB of a real fleet; quick 256M)")
+    p.add_argument("--fleet-count", type=int, metavar="N",
+                   help="images of the fleet workload (all containers, 2 MiB guests, audited with %s; default 100000; quick 2000)" % FLEET_HEAP)
     p.add_argument("--s3-count", type=int, metavar="N", help="images of the s3 workload (default 8; quick 2)")
     p.add_argument("--s3-size", type=parse_size, metavar="SIZE", help="size of each s3 image (default 8G; quick 256M)")
     p.add_argument("--seed", type=int, default=1, help="make-sample-fleet seed (default %(default)s)")
@@ -186,12 +190,13 @@ def options(argv):
         "compressed_count": 2 if q else 4,
         "compressed_size": (256 << 20) if q else (8 << 30),
         "s3_count": 2 if q else 8,
+        "fleet_count": 2000 if q else 100000,
         "s3_size": (256 << 20) if q else (8 << 30),
     }
     for k, v in defaults.items():
         if getattr(o, k) is None:
             setattr(o, k, v)
-    for k in ("medium_count", "small_count", "compressed_count", "s3_count"):
+    for k in ("medium_count", "small_count", "compressed_count", "s3_count", "fleet_count"):
         if getattr(o, k) < 1:
             p.error("--%s must be at least 1" % k.replace("_", "-"))
     wanted = set()
@@ -202,7 +207,7 @@ def options(argv):
         elif w in WORKLOADS:
             wanted.add(w)
         elif w:
-            p.error("--only: unknown workload %r (huge, medium, small, compressed, gz, zst, s3)" % w)
+            p.error("--only: unknown workload %r (huge, medium, small, compressed, gz, zst, s3, fleet)" % w)
     o.workloads = [w for w in WORKLOADS if w in wanted]
     o.row_set = set(ROWS)
     if o.rows:
@@ -487,11 +492,11 @@ class Bench:
                 raise SystemExit("bench: make-host-policy failed (exit %d)" % rc)
         return path
 
-    def policy_row(self, w, files, image_bytes, pattern):
+    def policy_row(self, w, files, image_bytes, pattern, env=None):
         """The default audit plus pools, a target and the default row's output as the previous run."""
         previous = os.path.join(self.o.work, "out", "%s-xenaudit" % w)
         extra = ["--poolKey=" + POLICY_POOL_KEY, "--targetPolicy=" + self.host_policy(), "--previousOutput=" + previous]
-        r = self.xenaudit(w, "xenaudit-policy", files, image_bytes, pattern, extra=extra)
+        r = self.xenaudit(w, "xenaudit-policy", files, image_bytes, pattern, extra=extra, env=env)
         if not self.o.keep_output:
             shutil.rmtree(previous, ignore_errors=True)
         return r
@@ -554,9 +559,57 @@ class Bench:
 
     # ---------------------------------------------------------------- workloads
 
+    def many(self, count):
+        """`count` images of 2 MiB guests, every container make-sample-fleet mixes: DIR/images/guest-*."""
+        o = self.o
+        d = os.path.join(o.work, "fleets", "fleet-2Mx%d-seed%d" % (count, o.seed))
+        marker = os.path.join(d, "fleet.json")
+        params = {"count": count, "seed": o.seed, "memory": "2M"}
+        images = sorted(glob.glob(os.path.join(d, "images", "guest-*")))
+        if not o.regenerate and os.path.isfile(marker) and len(images) == count:
+            try:
+                with open(marker) as f:
+                    if json.load(f).get("params") == params:
+                        return d, images
+            except (OSError, ValueError):
+                pass
+        shutil.rmtree(d, ignore_errors=True)
+        print("bench: generating the fleet workload: %d guests of 2 MiB..." % count, file=sys.stderr, flush=True)
+        t0 = time.monotonic()
+        rc = self.run_quiet([MAKE_FLEET, "--out", os.path.join(d, "images"), "--guests", str(count), "--seed",
+                             str(o.seed), "--memory", "2M"], stdin=subprocess.DEVNULL)
+        if rc != 0:
+            raise SystemExit("bench: make-sample-fleet failed (exit %d)" % rc)
+        os.rename(os.path.join(d, "images", "manifest.jsonl"), os.path.join(d, "manifest.jsonl"))
+        with open(marker, "w") as f:
+            json.dump({"params": params, "seconds": round(time.monotonic() - t0, 1)}, f)
+            f.write("\n")
+        return d, sorted(glob.glob(os.path.join(d, "images", "guest-*")))
+
+    def fleet_workload(self):
+        """Many small images in a small heap, every table on: memory must not grow with the fleet."""
+        o, rows, want = self.o, [], self.o.row_set
+        d, files = self.many(o.fleet_count)
+        image_bytes = sum(os.path.getsize(f) for f in files)
+        pattern = os.path.join(d, "images", "guest-*")
+        title = "fleet: %d images of 2 MiB guests, all containers, every audit with %s" % (len(files), FLEET_HEAP)
+        print("bench: %s ..." % title, file=sys.stderr, flush=True)
+        env = dict(os.environ)
+        env["XENAUDIT_JAVA_OPTS"] = (env.get("XENAUDIT_JAVA_OPTS", "") + " " + FLEET_HEAP).strip()
+        if not self.audit_warmed:
+            self.warm_audit(files[0])
+        policy = "xenaudit" in want and "xenaudit-policy" in want
+        if "xenaudit" in want:
+            rows.append(self.xenaudit("fleet", "xenaudit", files, image_bytes, pattern, env=env, keep=policy))
+        if policy:
+            rows.append(self.policy_row("fleet", files, image_bytes, pattern, env=env))
+        self.finish("fleet", title, rows)
+
     def workload(self, w):
         if w == "s3":
             return self.s3_workload()
+        if w == "fleet":
+            return self.fleet_workload()
         o, rows = self.o, []
         want = o.row_set
         if w in ("gz", "zst"):

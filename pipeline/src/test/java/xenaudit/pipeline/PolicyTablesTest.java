@@ -319,7 +319,75 @@ class PolicyTablesTest {
           + "') WHERE source_uri LIKE '%/" + SampleFleet.fileName(0, specs.get(0)) + "'").get(0).get("guest_id");
       assertTrue(got.contains(goneId + " null guest_gone"), got::toString);
       assertTrue(got.contains(newcomer.uuid() + " null guest_new"), got::toString);
+      List<Map<String, Object>> readme = run(after, out2, readmeQuery("What changed since the last run"));
+      assertEquals(got.size(), readme.size(), "the README's drift query lists every change");
     }
+  }
+
+  /** The README's DuckDB query of a section, exactly as printed (the first ```sql block after the title). */
+  static String readmeQuery(String after) throws IOException {
+    String readme = Files.readString(Path.of("..", "README.md"));
+    int at = readme.indexOf(after);
+    assertTrue(at >= 0, "README has " + after);
+    int start = readme.indexOf("```sql\n", at) + 7;
+    return readme.substring(start, readme.indexOf("```", start)).trim();
+  }
+
+  static List<Map<String, Object>> run(DuckDbTables db, Path output, String query) throws Exception {
+    return db.query(query.replace("'OUT/", "'" + output.toAbsolutePath() + "/"));
+  }
+
+  /** Every DuckDB query the README shows for the policy tables runs, and answers what it says. */
+  @Test
+  void theReadmeQueriesAnswerTheirQuestions() throws Exception {
+    Set<String> tsxNoTaaNo = new TreeSet<>();
+    Set<String> taaExposed = new TreeSet<>();
+    Set<String> noMdClear = new TreeSet<>();
+    for (int i = 0; i < specs.size(); i++) {
+      GuestSpec s = specs.get(i);
+      List<CpuidLeaf> cpuid = GuestImageWriter.cpuidPolicy(s);
+      List<MsrEntry> msr = GuestImageWriter.msrPolicy(s);
+      Boolean rtm = expectedPresent(Features.byName("rtm"), cpuid, msr);
+      Boolean hle = expectedPresent(Features.byName("hle"), cpuid, msr);
+      Boolean taaNo = expectedPresent(Features.byName("taa_no"), cpuid, msr);
+      Boolean archCaps = expectedPresent(Features.byName("arch_caps"), cpuid, msr);
+      Boolean mdClear = expectedPresent(Features.byName("md_clear"), cpuid, msr);
+      String file = SampleFleet.fileName(i, s);
+      if (Boolean.TRUE.equals(rtm) && !Boolean.TRUE.equals(taaNo)) {
+        tsxNoTaaNo.add(file);
+      }
+      boolean taaNoSeen = Boolean.TRUE.equals(archCaps) && Boolean.TRUE.equals(taaNo);
+      if (s.cpu().intel() && (Boolean.TRUE.equals(rtm) || Boolean.TRUE.equals(hle)) && !taaNoSeen
+          && Boolean.FALSE.equals(mdClear)) {
+        taaExposed.add(file);
+      }
+      if (Boolean.FALSE.equals(mdClear)) {
+        noMdClear.add(file);
+      }
+    }
+    try (DuckDbTables db = new DuckDbTables(out)) {
+      assertEquals(tsxNoTaaNo, files(run(db, out, readmeQuery("Which guests see TSX but are not told TAA_NO?"))));
+      assertEquals(taaExposed, files(run(db, out, readmeQuery("Guests exposed to TAA, and why"))));
+      assertEquals(noMdClear, files(db.query("SELECT source_uri FROM read_parquet('" + db.glob(AuditTables.CPUID_FEATURES)
+          + "') WHERE feature = 'md_clear' AND present = false")), "the Spark SQL md_clear query, in DuckDB");
+      for (Map<String, Object> r : run(db, out, readmeQuery("### Requested vs effective policy"))) {
+        assertTrue(String.valueOf(r.get("code")).contains("REQUEST"), r.toString());
+      }
+      List<Map<String, Object>> partial = run(db, out, readmeQuery("Features only some guests of a pool have"));
+      assertFalse(partial.isEmpty(), "the pools differ in some feature");
+      for (Map<String, Object> r : partial) {
+        long with = (Long) r.get("guests_with_feature");
+        assertTrue(with > 0 && with < (Long) r.get("guest_count"), r.toString());
+      }
+      List<Map<String, Object>> why = run(db, out, readmeQuery("Guests that cannot move to the target, and why"));
+      assertEquals(db.rows(AuditTables.MIGRATION_BLOCKERS, "").size(), why.size());
+    }
+  }
+
+  private static Set<String> files(List<Map<String, Object>> rows) {
+    Set<String> out = new TreeSet<>();
+    rows.forEach(r -> out.add(AuditPipelineTest.fileName(r.get("source_uri"))));
+    return out;
   }
 
   @Test
