@@ -204,18 +204,17 @@ public final class CpuPolicy implements Serializable {
 
   /**
    * The feature as the guest's kernel sees it. Differs from {@link #present} for ARCH_CAPS bits
-   * only: when the policy has no ARCH_CAPS MSR but its CPUID says the MSR does not exist (7:0 edx
-   * bit 29 clear), the kernel reads every ARCH_CAPS bit as 0, so they are false, not unknown.
+   * only: when the policy's CPUID says the MSR does not exist (7:0 edx bit 29 clear), the kernel
+   * reads every ARCH_CAPS bit as 0, so they are false, not unknown, whether or not the policy
+   * carries the MSR (Linux reads it only when the CPUID bit is set, and Xen's guest_rdmsr() raises
+   * #GP for it otherwise).
    */
   public Boolean seen(CpuFeature f) {
-    Boolean p = present(f);
-    if (p == null && f.msr() && f.leafOrMsr() == ARCH_CAPABILITIES) {
-      Boolean archCaps = present(Features.byName("arch_caps"));
-      if (Boolean.FALSE.equals(archCaps)) {
-        return false;
-      }
+    if (f.msr() && f.leafOrMsr() == ARCH_CAPABILITIES
+        && Boolean.FALSE.equals(present(Features.byName("arch_caps")))) {
+      return false;
     }
-    return p;
+    return present(f);
   }
 
   /** CPU vendor from leaf 0's ebx-edx-ecx string, or null when leaf 0 is absent. */

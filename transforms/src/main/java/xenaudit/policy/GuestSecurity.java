@@ -1,2 +1,66 @@
 package xenaudit.policy;
-public final class GuestSecurity { public static GuestSecurity of(CpuPolicy p) { return null; } public Vendor vendor() { return null; } public Long family() { return null; } public Long model() { return null; } public Long stepping() { return null; } public Boolean feature(String c) { return null; } public Assessment assessment(SecurityIssue i) { return null; } }
+
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * A guest's standing against the {@link SecurityIssue}s, from the CPUID/MSR policy its stream
+ * carried: the CPU identity, the security features as the guest's kernel sees them, and one
+ * {@link Assessment} per issue (see {@link SecurityRules}).
+ *
+ * <p>A policy without CPUID leaves ({@link CpuPolicy#NONE}: v2, legacy and unreadable streams)
+ * gives {@link Verdict#UNKNOWN} for every issue, never a guess.
+ */
+public final class GuestSecurity {
+  private final CpuPolicy policy;
+  private final Map<SecurityIssue, Assessment> assessments = new EnumMap<>(SecurityIssue.class);
+
+  private GuestSecurity(CpuPolicy policy) {
+    this.policy = policy;
+    for (SecurityIssue i : SecurityIssue.values()) {
+      assessments.put(i, SecurityRules.assess(i, this));
+    }
+  }
+
+  public static GuestSecurity of(CpuPolicy p) {
+    return new GuestSecurity(p);
+  }
+
+  public CpuPolicy policy() {
+    return policy;
+  }
+
+  /** The CPU vendor, or null when the policy has no leaf 0. */
+  public Vendor vendor() {
+    return policy.vendor();
+  }
+
+  /** Display family (Linux's {@code x86_family}), or null when the policy has no leaf 1. */
+  public Long family() {
+    return policy.family();
+  }
+
+  /** Display model (Linux's {@code x86_model}), or null when the policy has no leaf 1. */
+  public Long model() {
+    return policy.model();
+  }
+
+  public Long stepping() {
+    return policy.stepping();
+  }
+
+  /**
+   * The feature as the guest's kernel sees it ({@link CpuPolicy#seen}): true, false, or null when
+   * the policy cannot tell.
+   *
+   * @param column a lower-case Xen feature name, normally one of {@link SecurityFeatures#COLUMNS}
+   * @throws IllegalArgumentException for a name cpufeatureset.tsv lacks
+   */
+  public Boolean feature(String column) {
+    return policy.seen(Features.byName(column));
+  }
+
+  public Assessment assessment(SecurityIssue issue) {
+    return assessments.get(issue);
+  }
+}
