@@ -82,7 +82,7 @@ public class PublishTables extends PTransform<PCollection<KV<String, String>>, P
         if (!tables.contains(table)) {
           continue;
         }
-        List<String> parts = byTable.getOrDefault(table, List.of());
+        List<String> parts = new ArrayList<>(byTable.getOrDefault(table, List.of()));
         parts.sort(null);
         if (parts.isEmpty()) {
           writeEmpty(table, dir + table + "-00000-of-00001.parquet");
