@@ -134,7 +134,9 @@ public final class AuditPipeline {
     }
     if (settings.drift()) {
       files = files.and(audited.get(ParseImageFn.SNAPSHOTS_OUT)
-          .apply("ComputeDrift", ComputeDrift.against(options.getPreviousOutput(), temp)));
+          .apply("ComputeDrift", ComputeDrift.against(options.getPreviousOutput(), temp)
+              // The DirectRunner runs a bundle per key: one bucket, one bundle, one drift file.
+              .withBuckets(direct ? 1 : ComputeDrift.DEFAULT_BUCKETS)));
     }
     // 5
     files.apply("AllTableFiles", Flatten.pCollections())

@@ -186,6 +186,39 @@ public final class CpuPolicy implements Serializable {
    * knows none of that MSR's.
    */
   public Boolean present(CpuFeature f) {
+    int i = Features.index(f);
+    if (i < 0) {
+      return decode(f);
+    }
+    byte[] d = decoded;
+    if (d == null) {
+      d = decodeAll();
+      decoded = d;
+    }
+    return d[i] == UNKNOWN ? null : d[i] == TRUE;
+  }
+
+  private static final byte UNKNOWN = 0;
+  private static final byte FALSE = 1;
+  private static final byte TRUE = 2;
+
+  /**
+   * Every feature of the table, decoded once per policy on first use: an audit asks for each of
+   * them several times (feature rows, verdicts, migration, pools, drift).
+   */
+  private transient volatile byte[] decoded;
+
+  private byte[] decodeAll() {
+    List<CpuFeature> all = Features.all();
+    byte[] d = new byte[all.size()];
+    for (int i = 0; i < d.length; i++) {
+      Boolean b = decode(all.get(i));
+      d[i] = b == null ? UNKNOWN : b ? TRUE : FALSE;
+    }
+    return d;
+  }
+
+  private Boolean decode(CpuFeature f) {
     if (f.msr()) {
       Long v = msrs.get(f.leafOrMsr());
       return v == null ? null : (v >>> f.msrBit() & 1) != 0;
@@ -211,7 +244,7 @@ public final class CpuPolicy implements Serializable {
    */
   public Boolean seen(CpuFeature f) {
     if (f.msr() && f.leafOrMsr() == ARCH_CAPABILITIES
-        && Boolean.FALSE.equals(present(Features.byName("arch_caps")))) {
+        && Boolean.FALSE.equals(present(Features.ARCH_CAPS))) {
       return false;
     }
     return present(f);

@@ -42,6 +42,23 @@ public final class FeatureSnapshot implements Serializable {
     return new FeatureSnapshot(sourceUri, new long[WORDS], new long[WORDS]);
   }
 
+  /** For coders: the words of the two bit sets, as {@link #knownBits} and {@link #presentBits} gave them. */
+  public static FeatureSnapshot fromBits(String sourceUri, long[] known, long[] present) {
+    if (known.length != WORDS || present.length != WORDS) {
+      throw new IllegalArgumentException("a snapshot has " + WORDS + " words per bit set, not " + known.length
+          + " and " + present.length + " (a different feature table?)");
+    }
+    return new FeatureSnapshot(sourceUri, known.clone(), present.clone());
+  }
+
+  public long[] knownBits() {
+    return known.clone();
+  }
+
+  public long[] presentBits() {
+    return present.clone();
+  }
+
   /** Sets feature {@code index} ({@link Features#all()} order); null leaves it unknown. */
   public void set(int index, Boolean value) {
     if (value == null) {

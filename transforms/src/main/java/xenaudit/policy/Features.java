@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -18,12 +19,18 @@ import xenaudit.format.CpuFeature;
 public final class Features {
   private static final List<CpuFeature> ALL = CpuFeature.all();
   private static final Map<String, Integer> INDEX = new HashMap<>();
+  /** By identity: the table's own records, looked up hundreds of times per image. */
+  private static final Map<CpuFeature, Integer> ORDINALS = new IdentityHashMap<>();
 
   static {
     for (int i = 0; i < ALL.size(); i++) {
       INDEX.put(name(ALL.get(i)), i);
+      ORDINALS.put(ALL.get(i), i);
     }
   }
+
+  /** CPUID 7:0 edx bit 29: MSR_ARCH_CAPABILITIES exists. */
+  public static final CpuFeature ARCH_CAPS = byName("arch_caps");
 
   /**
    * Which table revision decoded a row: {@code cpufeatureset-<features>-<crc32 of the table>}, so
@@ -47,9 +54,18 @@ public final class Features {
     return f.name().toLowerCase(Locale.ROOT);
   }
 
+  /** Position of one of {@link #all()}'s records in it, or -1 for any other record. */
+  public static int index(CpuFeature f) {
+    Integer i = ORDINALS.get(f);
+    return i == null ? -1 : i;
+  }
+
   /** Position of the feature in {@link #all()}, or -1 for a name the table lacks (any case). */
   public static int indexOf(String name) {
-    Integer i = INDEX.get(name.toLowerCase(Locale.ROOT));
+    Integer i = INDEX.get(name);
+    if (i == null) {
+      i = INDEX.get(name.toLowerCase(Locale.ROOT));
+    }
     return i == null ? -1 : i;
   }
 

@@ -119,7 +119,7 @@ public class AuditImages extends PTransform<PBegin, PCollectionTuple> {
     out.get(ParseImageFn.TABLE_FILES_OUT).setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()));
     out.get(ParseImageFn.POOLS_OUT).setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(PoolBaseline.class)));
     out.get(ParseImageFn.SNAPSHOTS_OUT)
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(FeatureSnapshot.class)));
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), FeatureSnapshotCoder.of()));
     return out;
   }
 

@@ -2,16 +2,19 @@ package xenaudit.transforms;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.join.CoGbkResult;
@@ -20,6 +23,8 @@ import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TypeDescriptor;
+import org.apache.beam.sdk.values.TypeDescriptors;
 import org.apache.parquet.avro.AvroParquetReader;
 import org.apache.parquet.avro.AvroReadSupport;
 import org.apache.parquet.conf.PlainParquetConfiguration;
@@ -32,38 +37,60 @@ import xenaudit.policy.Features;
  * {@code cpuid_features} table, guest by guest (matched by {@code guest_id}), into {@code
  * policy_drift} rows: the features that appeared or disappeared, and guests found in one run only.
  *
+ * <p>Guests are joined in buckets ({@link #withBuckets}), not one key each: the DirectRunner runs a
+ * bundle per key, which for a fleet of guests cost seconds and a file per guest.
+ *
  * <p>The earlier table is read file by file and folded into one compact snapshot per object as its
  * rows go by (this project writes an object's rows together; rows of one object split across files
  * are merged again per guest), so neither side ever holds ~290 rows per guest.
  */
 public class ComputeDrift
     extends PTransform<PCollection<KV<String, FeatureSnapshot>>, PCollection<KV<String, String>>> {
+  /** Buckets guests are joined in, by default: a bucket's guests are compared in one worker's memory. */
+  public static final int DEFAULT_BUCKETS = 4096;
+
   private final String previousOutput;
   private final String tempDirectory;
+  private final int buckets;
 
-  private ComputeDrift(String previousOutput, String tempDirectory) {
+  private ComputeDrift(String previousOutput, String tempDirectory, int buckets) {
     this.previousOutput = previousOutput;
     this.tempDirectory = tempDirectory;
+    this.buckets = buckets;
   }
 
   /** @param previousOutput an earlier run's --output (its cpuid_features table is read) */
   public static ComputeDrift against(String previousOutput, String tempDirectory) {
-    return new ComputeDrift(previousOutput, tempDirectory);
+    return new ComputeDrift(previousOutput, tempDirectory, DEFAULT_BUCKETS);
+  }
+
+  /**
+   * Guests are joined by bucket (a hash of guest_id), each bucket's guests matched in memory: a
+   * runner that pays per key (the DirectRunner runs a bundle per key) wants few, a cluster wants
+   * enough that one bucket fits a worker easily.
+   */
+  public ComputeDrift withBuckets(int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("drift buckets must be at least 1, got " + n);
+    }
+    return new ComputeDrift(previousOutput, tempDirectory, n);
   }
 
   @Override
   public PCollection<KV<String, String>> expand(PCollection<KV<String, FeatureSnapshot>> current) {
-    KvCoder<String, FeatureSnapshot> coder = KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(FeatureSnapshot.class));
+    KvCoder<String, FeatureSnapshot> coder = KvCoder.of(StringUtf8Coder.of(), FeatureSnapshotCoder.of());
     PCollection<KV<String, FeatureSnapshot>> previous = current.getPipeline()
         .apply("MatchPrevious", FileIO.match()
             .filepattern(AuditTables.directory(previousOutput, AuditTables.CPUID_FEATURES) + "**.parquet")
             .withEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW))
         .apply("ReadPrevious", ParDo.of(new ReadSnapshotsFn()))
         .setCoder(coder);
-    TupleTag<FeatureSnapshot> before = new TupleTag<>();
-    TupleTag<FeatureSnapshot> now = new TupleTag<>();
-    return KeyedPCollectionTuple.of(before, previous)
-        .and(now, current)
+    TupleTag<KV<String, FeatureSnapshot>> before = new TupleTag<>();
+    TupleTag<KV<String, FeatureSnapshot>> now = new TupleTag<>();
+    KvCoder<Integer, KV<String, FeatureSnapshot>> bucketCoder = KvCoder.of(VarIntCoder.of(), coder);
+    return KeyedPCollectionTuple
+        .of(before, previous.apply("BucketPrevious", bucketed(buckets)).setCoder(bucketCoder))
+        .and(now, current.apply("BucketCurrent", bucketed(buckets)).setCoder(bucketCoder))
         .apply("JoinRuns", CoGroupByKey.create())
         .apply("CompareRuns", ParDo.of(new DriftRowsFn(before, now)))
         .setCoder(AvroCoder.of(GenericRecord.class, AuditTables.schema(AuditTables.POLICY_DRIFT)))
@@ -72,7 +99,7 @@ public class ComputeDrift
   }
 
   /** One earlier cpuid_features file → one snapshot per run of rows of the same (guest, object). */
-  static class ReadSnapshotsFn extends DoFn<org.apache.beam.sdk.io.fs.MatchResult.Metadata, KV<String, FeatureSnapshot>> {
+  public static class ReadSnapshotsFn extends DoFn<org.apache.beam.sdk.io.fs.MatchResult.Metadata, KV<String, FeatureSnapshot>> {
     private static final List<String> COLUMNS = List.of("guest_id", "source_uri", "feature", "present");
 
     @ProcessElement
@@ -114,33 +141,46 @@ public class ComputeDrift
     }
   }
 
-  static class DriftRowsFn extends DoFn<KV<String, CoGbkResult>, GenericRecord> {
-    private final TupleTag<FeatureSnapshot> before;
-    private final TupleTag<FeatureSnapshot> now;
+  /** (guest_id, snapshot) keyed by the guest's bucket. */
+  private static MapElements<KV<String, FeatureSnapshot>, KV<Integer, KV<String, FeatureSnapshot>>> bucketed(int n) {
+    return MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(),
+            new TypeDescriptor<KV<String, FeatureSnapshot>>() {}))
+        .via((KV<String, FeatureSnapshot> g) -> KV.of(Math.floorMod(g.getKey().hashCode(), n), g));
+  }
 
-    DriftRowsFn(TupleTag<FeatureSnapshot> before, TupleTag<FeatureSnapshot> now) {
+  /** One bucket's guests of both runs, matched by guest_id, compared in guest_id order. */
+  static class DriftRowsFn extends DoFn<KV<Integer, CoGbkResult>, GenericRecord> {
+    private final TupleTag<KV<String, FeatureSnapshot>> before;
+    private final TupleTag<KV<String, FeatureSnapshot>> now;
+
+    DriftRowsFn(TupleTag<KV<String, FeatureSnapshot>> before, TupleTag<KV<String, FeatureSnapshot>> now) {
       this.before = before;
       this.now = now;
     }
 
     @ProcessElement
-    public void process(@Element KV<String, CoGbkResult> guest, OutputReceiver<GenericRecord> out) {
-      FeatureSnapshot previous = null;
-      for (FeatureSnapshot s : guest.getValue().getAll(before)) {
-        previous = FeatureSnapshot.merge(previous, s);
+    public void process(@Element KV<Integer, CoGbkResult> bucket, OutputReceiver<GenericRecord> out) {
+      Map<String, FeatureSnapshot[]> guests = new TreeMap<>();
+      for (KV<String, FeatureSnapshot> g : bucket.getValue().getAll(before)) {
+        FeatureSnapshot[] runs = guests.computeIfAbsent(g.getKey(), k -> new FeatureSnapshot[2]);
+        runs[0] = FeatureSnapshot.merge(runs[0], g.getValue());
       }
-      FeatureSnapshot current = null;
-      for (FeatureSnapshot s : guest.getValue().getAll(now)) {
-        current = FeatureSnapshot.merge(current, s);
+      for (KV<String, FeatureSnapshot> g : bucket.getValue().getAll(now)) {
+        FeatureSnapshot[] runs = guests.computeIfAbsent(g.getKey(), k -> new FeatureSnapshot[2]);
+        runs[1] = FeatureSnapshot.merge(runs[1], g.getValue());
       }
-      String id = guest.getKey();
-      if (previous == null) {
-        out.output(row(id, null, "guest_new", null, current.sourceUri()));
-      } else if (current == null) {
-        out.output(row(id, null, "guest_gone", previous.sourceUri(), null));
-      } else {
-        for (FeatureSnapshot.Change c : FeatureSnapshot.changes(previous, current)) {
-          out.output(row(id, c.feature(), c.change(), previous.sourceUri(), current.sourceUri()));
+      for (Map.Entry<String, FeatureSnapshot[]> g : guests.entrySet()) {
+        FeatureSnapshot previous = g.getValue()[0];
+        FeatureSnapshot current = g.getValue()[1];
+        String id = g.getKey();
+        if (previous == null) {
+          out.output(row(id, null, "guest_new", null, current.sourceUri()));
+        } else if (current == null) {
+          out.output(row(id, null, "guest_gone", previous.sourceUri(), null));
+        } else {
+          for (FeatureSnapshot.Change c : FeatureSnapshot.changes(previous, current)) {
+            out.output(row(id, c.feature(), c.change(), previous.sourceUri(), current.sourceUri()));
+          }
         }
       }
     }

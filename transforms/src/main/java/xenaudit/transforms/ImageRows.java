@@ -3,6 +3,7 @@ package xenaudit.transforms;
 import java.io.IOException;
 import java.util.List;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.util.Utf8;
 import xenaudit.format.CpuFeature;
 import xenaudit.format.CpuidLeaf;
 import xenaudit.format.Finding;
@@ -112,23 +113,27 @@ final class ImageRows {
     }
   }
 
-  /** One row per feature of the table, for every stream: about 290 per image. */
+  /**
+   * One row per feature of the table, for every stream: about 290 per image, most of the rows an
+   * audit writes. Strings are handed over as UTF-8 ({@link Utf8}), encoded once: as Java strings,
+   * the Parquet writer would encode six per row again.
+   */
   private static void features(TableFiles out, ImageAnalysis a) throws IOException {
     GenericRecord g = out.row(AuditTables.CPUID_FEATURES);
-    g.put("guest_id", a.guestId());
-    g.put("source_uri", a.uri());
-    g.put("decode_version", Features.DECODE_VERSION);
+    g.put("guest_id", new Utf8(a.guestId()));
+    g.put("source_uri", new Utf8(a.uri()));
+    g.put("decode_version", FeatureColumns.DECODE_VERSION);
     CpuPolicy p = a.policy();
     List<CpuFeature> all = Features.all();
     for (int i = 0; i < all.size(); i++) {
       CpuFeature f = all.get(i);
       g.put("feature", FeatureColumns.NAMES[i]);
-      g.put("word", (long) f.word());
-      g.put("bit", (long) f.bit());
-      g.put("source", f.msr() ? "msr" : "cpuid");
-      g.put("leaf", f.leafOrMsr());
-      g.put("subleaf", f.msr() ? null : Integer.toUnsignedLong(f.subleaf()));
-      g.put("register", f.register());
+      g.put("word", FeatureColumns.WORDS[i]);
+      g.put("bit", FeatureColumns.BITS[i]);
+      g.put("source", f.msr() ? FeatureColumns.MSR : FeatureColumns.CPUID);
+      g.put("leaf", FeatureColumns.LEAVES[i]);
+      g.put("subleaf", FeatureColumns.SUBLEAVES[i]);
+      g.put("register", FeatureColumns.REGISTERS[i]);
       g.put("present", p.present(f));
       out.write(AuditTables.CPUID_FEATURES, g);
     }
@@ -183,8 +188,17 @@ final class ImageRows {
     }
   }
 
-  /** Lower-case names, made once: 290 per image would otherwise be 290 allocations. */
+  /** The columns that only depend on the feature, made once (and encoded once). */
   private static final class FeatureColumns {
-    static final String[] NAMES = Features.all().stream().map(Features::name).toArray(String[]::new);
+    static final Utf8 DECODE_VERSION = new Utf8(Features.DECODE_VERSION);
+    static final Utf8 MSR = new Utf8("msr");
+    static final Utf8 CPUID = new Utf8("cpuid");
+    static final Utf8[] NAMES = Features.all().stream().map(f -> new Utf8(Features.name(f))).toArray(Utf8[]::new);
+    static final Utf8[] REGISTERS = Features.all().stream().map(f -> new Utf8(f.register())).toArray(Utf8[]::new);
+    static final Long[] WORDS = Features.all().stream().map(f -> (long) f.word()).toArray(Long[]::new);
+    static final Long[] BITS = Features.all().stream().map(f -> (long) f.bit()).toArray(Long[]::new);
+    static final Long[] LEAVES = Features.all().stream().map(CpuFeature::leafOrMsr).toArray(Long[]::new);
+    static final Long[] SUBLEAVES = Features.all().stream()
+        .map(f -> f.msr() ? null : Integer.toUnsignedLong(f.subleaf())).toArray(Long[]::new);
   }
 }

@@ -80,7 +80,7 @@ class ParseImageFnTest {
     audited.get(ParseImageFn.POOLS_OUT)
         .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(PoolBaseline.class)));
     audited.get(ParseImageFn.SNAPSHOTS_OUT)
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(FeatureSnapshot.class)));
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), FeatureSnapshotCoder.of()));
     audited.get(ParseImageFn.TABLE_FILES_OUT)
         .apply(PublishTables.to(out.toString(), temp, AuditTables.ALWAYS));
 
