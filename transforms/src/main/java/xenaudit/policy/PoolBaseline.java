@@ -250,4 +250,19 @@ public final class PoolBaseline implements Serializable {
     System.arraycopy(keys, at, out, at + 1, keys.length - at);
     return out;
   }
+
+  /** Equal state: the same guests counted, the same values kept (what a coder round trip must keep). */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof PoolBaseline b && guests == b.guests && minBasic == b.minBasic && minLeaf7 == b.minLeaf7
+        && minExtended == b.minExtended && Arrays.equals(featureTrue, b.featureTrue)
+        && Arrays.equals(featureFalse, b.featureFalse) && Arrays.equals(leafKeys, b.leafKeys)
+        && Arrays.equals(leafRegs, b.leafRegs) && Arrays.equals(msrKeys, b.msrKeys)
+        && Arrays.equals(msrValues, b.msrValues);
+  }
+
+  @Override
+  public int hashCode() {
+    return Long.hashCode(guests) * 31 + Arrays.hashCode(featureTrue);
+  }
 }
