@@ -40,6 +40,9 @@ public enum FindingCode {
   LIBVIRT_XML_INVALID(WARNING, "libvirt domain XML has no readable name/uuid"),
   LIBVIRT_HEADER_RESERVED(WARNING, "libvirt header padding is not zero"),
   CONFIG_TYPE_MISMATCH(ERROR, "config guest type disagrees with the libxc domain type"),
+  CPUID_REQUEST_NOT_MET(WARNING, "a CPUID bit the config's cpuid= forces on is absent, or one it forces off is present"),
+  MSR_REQUEST_NOT_MET(WARNING, "an MSR bit the config's cpuid= MSR list forces on is absent, or forced off is present"),
+  POLICY_REQUEST_INVALID(WARNING, "the config's b_info.cpuid request is malformed; what can be read is compared"),
 
   // ---- libxl stream
   LIBXL_BAD_IDENT(ERROR, "xen: libxl header ident is not LibxlFmt"),

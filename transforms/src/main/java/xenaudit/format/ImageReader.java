@@ -88,6 +88,9 @@ public final class ImageReader {
       report.add(new Finding(FindingCode.INTERNAL_ERROR, "reader failed at offset " + in.position() + ": " + e,
           in.position(), -1, "input", Layer.XL));
     }
+    if (report.configOffset >= 0 && !report.internalError) {
+      PolicyRequestCheck.check(report);
+    }
     if (options.readPagePayload() && report.payloadBytes > 0) {
       report.add(new Finding(FindingCode.PAGE_PAYLOAD_CHECKSUM, String.format(
           "read %d bytes of page payload, CRC32C %08x", report.payloadBytes, report.payloadCrc32c()),
@@ -273,6 +276,7 @@ public final class ImageReader {
     }
     try {
       report.config = GuestConfigParser.json(config, text);
+      report.configOffset = at;
     } catch (Exception e) {
       String why = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
       configFinding(at, FindingCode.XL_CONFIG_INVALID, "JSON config does not parse: " + why);

@@ -20,6 +20,8 @@ public final class ImageReport {
   long xenMajor = -1;
   long xenMinor = -1;
   GuestConfig config = GuestConfig.NONE;
+  /** Where the xl JSON config starts (findings about what it requests are located there), or -1. */
+  long configOffset = -1;
   long sizeBytes = -1;
   long bytesRead;
   long records;

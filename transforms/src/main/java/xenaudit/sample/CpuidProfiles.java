@@ -74,7 +74,12 @@ public final class CpuidProfiles {
     /** ARCH_CAPABILITIES bit 62 (ITS_NO) set. Xen 4.15+ Intel guests. */
     ITS_NO,
     /** ARCH_CAPABILITIES TAA_NO (bit 8) clear, for a guest that also has RTM exposed. */
-    TAA_NO_MISSING
+    TAA_NO_MISSING,
+    /**
+     * The config forces HLE on ({@code cpuid="host,hle=1"}) but the policy lacks it: the request is
+     * stored with the image, its effect is not (the host's Xen hides TSX). xl JSON configs only.
+     */
+    HLE_REQUEST_IGNORED
   }
 
   private static final Map<String, CpuFeature> BY_NAME = new HashMap<>();
@@ -393,6 +398,9 @@ public final class CpuidProfiles {
     }
     if (v.contains(Variation.PAGE1GB_MASKED)) {
       forced.add(new String[] {"PAGE1GB", "0"});
+    }
+    if (v.contains(Variation.HLE_REQUEST_IGNORED)) {
+      forced.add(new String[] {"HLE", "1"});
     }
     for (String[] fv : forced) {
       CpuFeature f = feature(fv[0]);

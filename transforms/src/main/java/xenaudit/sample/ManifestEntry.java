@@ -59,10 +59,13 @@ public record ManifestEntry(
   /** The truth for a valid image of {@code spec} as written. */
   public static ManifestEntry of(String file, GuestSpec spec, WrittenImage w) {
     boolean config = spec.container() == Container.XL || spec.container() == Container.LIBVIRT;
+    // Only an xl JSON config carries b_info.cpuid, and only a v3 stream a policy to compare it with.
+    boolean requestNotMet = spec.variations().contains(CpuidProfiles.Variation.HLE_REQUEST_IGNORED)
+        && spec.container() == Container.XL && spec.streamVersion() == 3;
     return new ManifestEntry(file, spec.container().label(), spec.streamVersion(), spec.guestType().label(),
         spec.xenVersion(), config ? spec.name() : null, config ? spec.uuid() : null,
         config ? spec.kind().label() : null, GuestImageWriter.cpuidPolicy(spec), GuestImageWriter.msrPolicy(spec),
-        w.pages(), w.size(), "valid", List.of(), null);
+        w.pages(), w.size(), "valid", requestNotMet ? List.of(FindingCode.CPUID_REQUEST_NOT_MET) : List.of(), null);
   }
 
   public boolean valid() {

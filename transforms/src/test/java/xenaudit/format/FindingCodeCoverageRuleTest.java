@@ -26,7 +26,8 @@ class FindingCodeCoverageRuleTest {
       LibxcHeaderRuleTest.class,
       LibxcRecordRuleTest.class,
       LibxcPlacementRuleTest.class,
-      PolicyRuleTest.class);
+      PolicyRuleTest.class,
+      RequestRuleTest.class);
 
   /** Codes no bytes can produce, and why. */
   static final Map<FindingCode, String> NOT_FROM_BYTES = Map.of(
