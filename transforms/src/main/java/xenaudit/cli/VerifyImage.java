@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import xenaudit.compress.Decompression;
+import xenaudit.format.CpuFeature;
 import xenaudit.format.CpuidLeaf;
 import xenaudit.format.Finding;
 import xenaudit.format.ImageReader;
@@ -21,6 +22,12 @@ import xenaudit.format.ImageReport;
 import xenaudit.format.ImageStatus;
 import xenaudit.format.MsrEntry;
 import xenaudit.format.ReadOptions;
+import xenaudit.format.RecordObserver;
+import xenaudit.policy.Assessment;
+import xenaudit.policy.CpuPolicy;
+import xenaudit.policy.Features;
+import xenaudit.policy.GuestSecurity;
+import xenaudit.policy.SecurityIssue;
 
 /**
  * {@code verify-image [--json] FILE...}: audits each file with the format core and prints its
@@ -43,6 +50,7 @@ public final class VerifyImage {
 
   static int run(String[] args, PrintStream out, PrintStream err) {
     boolean json = false;
+    boolean records = false;
     ReadOptions readOptions = ReadOptions.DEFAULTS;
     List<Path> files = new ArrayList<>();
     boolean options = true;
@@ -51,6 +59,8 @@ public final class VerifyImage {
         options = false;
       } else if (options && a.equals("--json")) {
         json = true;
+      } else if (options && a.equals("--records")) {
+        records = true;
       } else if (options && a.equals("--read-page-payload")) {
         readOptions = readOptions.withReadPagePayload(true);
       } else if (options && (a.equals("-h") || a.equals("--help"))) {
@@ -69,12 +79,16 @@ public final class VerifyImage {
     }
     int exit = 0;
     for (Path f : files) {
-      ImageReport r = Decompression.readImage(f, readOptions);
+      List<RecordObserver.Seen> seen = new ArrayList<>();
+      ImageReport r = Decompression.readImage(f, readOptions, records ? seen::add : RecordObserver.NONE);
       try {
         if (json) {
-          out.println(toJson(r));
+          out.println(toJson(r, records ? seen : null));
         } else {
           printHuman(r, out);
+          if (records) {
+            printRecords(seen, out);
+          }
         }
       } catch (IOException e) {
         err.println("verify-image: cannot format the report of " + f + ": " + e);
@@ -90,10 +104,11 @@ public final class VerifyImage {
   }
 
   static String usage() {
-    return "usage: verify-image [--json] [--read-page-payload] FILE...\n"
+    return "usage: verify-image [--json] [--records] [--read-page-payload] FILE...\n"
         + "  Audits Xen save/migration images (xl, libvirt, libxl, libxc; v2 and v3);\n"
         + "  FILE.gz and FILE.zst are decompressed on the fly.\n"
         + "  --json               one JSON object per file per line\n"
+        + "  --records            list every header and record: offset, layer, index, type, length, decode\n"
         + "  --read-page-payload  also read every page and report its CRC32C (reads the whole image)\n"
         + "  exit: 0 all valid, 1 some invalid or unreadable, 2 internal error";
   }
@@ -114,14 +129,49 @@ public final class VerifyImage {
     if (r.payloadBytes() >= 0) {
       out.printf("  page payload: %d bytes, CRC32C %08x%n", r.payloadBytes(), r.payloadCrc32c());
     }
+    CpuPolicy policy = CpuPolicy.of(r);
+    if (policy.hasCpuid()) {
+      GuestSecurity g = GuestSecurity.of(policy);
+      out.printf("  %s family 0x%x model 0x%x stepping %d; %d features present%n",
+          g.vendor() == null ? "-" : g.vendor().label(), g.family(), g.model(), g.stepping(), features(policy).size());
+      StringBuilder v = new StringBuilder("  verdicts:");
+      for (SecurityIssue i : SecurityIssue.values()) {
+        v.append(' ').append(i.column()).append(' ').append(g.assessment(i).verdict().label()).append(';');
+      }
+      out.println(v.substring(0, v.length() - 1));
+    }
     out.printf("  %d errors, %d warnings, %d info%n", r.errorCount(), r.warningCount(), r.infoCount());
     for (Finding f : r.findings()) {
       out.println("  " + f);
     }
   }
 
-  /** One line of JSON; every integer unsigned decimal. */
+  static void printRecords(List<RecordObserver.Seen> seen, PrintStream out) {
+    out.printf("  %d headers and records:%n", seen.size());
+    for (RecordObserver.Seen s : seen) {
+      out.printf("    @%-12d %-5s %6s %-26s %10d  %s%s%n", s.offset(), s.layer().label(),
+          s.index() < 0 ? "-" : Long.toString(s.index()), s.type(), s.length(), s.decode(),
+          s.findings() == 0 ? "" : " (" + s.findings() + (s.findings() == 1 ? " finding)" : " findings)"));
+    }
+  }
+
+  /** Lower-case names of the features the policy has (present is true). */
+  static List<String> features(CpuPolicy p) {
+    List<String> out = new ArrayList<>();
+    for (CpuFeature f : Features.all()) {
+      if (Boolean.TRUE.equals(p.present(f))) {
+        out.add(Features.name(f));
+      }
+    }
+    return out;
+  }
+
   public static String toJson(ImageReport r) throws IOException {
+    return toJson(r, null);
+  }
+
+  /** One line of JSON; every integer unsigned decimal. {@code records} null leaves them out. */
+  public static String toJson(ImageReport r, List<RecordObserver.Seen> records) throws IOException {
     StringWriter w = new StringWriter();
     try (JsonGenerator g = new JsonFactory().createGenerator(w)) {
       g.setCodec(JSON);
@@ -178,6 +228,42 @@ public final class VerifyImage {
       if (r.config().msrRequest() != null) {
         g.writeFieldName("config_msr");
         g.writeTree(r.config().msrRequest());
+      }
+      CpuPolicy policy = CpuPolicy.of(r);
+      g.writeArrayFieldStart("features");
+      for (String name : features(policy)) {
+        g.writeString(name);
+      }
+      g.writeEndArray();
+      GuestSecurity security = GuestSecurity.of(policy);
+      g.writeStringField("vendor", security.vendor() == null ? null : security.vendor().label());
+      g.writeObjectFieldStart("verdicts");
+      for (SecurityIssue i : SecurityIssue.values()) {
+        Assessment a = security.assessment(i);
+        g.writeObjectFieldStart(i.column());
+        g.writeStringField("verdict", a.verdict().label());
+        g.writeStringField("reason", a.reason());
+        g.writeEndObject();
+      }
+      g.writeEndObject();
+      if (records != null) {
+        g.writeArrayFieldStart("records");
+        for (RecordObserver.Seen s : records) {
+          g.writeStartObject();
+          g.writeNumberField("offset", s.offset());
+          g.writeStringField("layer", s.layer().label());
+          if (s.index() < 0) {
+            g.writeNullField("index");
+          } else {
+            g.writeNumberField("index", s.index());
+          }
+          g.writeStringField("type", s.type());
+          g.writeNumberField("length", s.length());
+          g.writeStringField("decode", s.decode());
+          g.writeNumberField("findings", s.findings());
+          g.writeEndObject();
+        }
+        g.writeEndArray();
       }
       g.writeArrayFieldStart("findings");
       for (Finding f : r.findings()) {

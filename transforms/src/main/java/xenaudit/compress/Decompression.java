@@ -11,6 +11,7 @@ import xenaudit.format.ByteSource;
 import xenaudit.format.ImageReader;
 import xenaudit.format.ImageReport;
 import xenaudit.format.ReadOptions;
+import xenaudit.format.RecordObserver;
 import xenaudit.format.SkippableChannel;
 
 /** The archive compressions read natively, in bulk, by the audit (others go through Beam). */
@@ -53,12 +54,16 @@ public enum Decompression {
    * report then refer to the uncompressed image).
    */
   public static ImageReport readImage(Path file, ReadOptions options) {
+    return readImage(file, options, RecordObserver.NONE);
+  }
+
+  /** As above, telling {@code observer} of every header and record. */
+  public static ImageReport readImage(Path file, ReadOptions options, RecordObserver observer) {
     Optional<Decompression> compression = forName(file.getFileName().toString());
-    if (compression.isEmpty()) {
-      return ImageReader.read(file, options);
-    }
-    try (ReadableByteChannel ch = compression.get().open(FileChannel.open(file, StandardOpenOption.READ))) {
-      return ImageReader.read(file.toString(), ByteSource.streaming(ch), options);
+    try (ReadableByteChannel ch = compression.isEmpty() ? FileChannel.open(file, StandardOpenOption.READ)
+        : compression.get().open(FileChannel.open(file, StandardOpenOption.READ))) {
+      ByteSource in = compression.isEmpty() ? ByteSource.of(ch) : ByteSource.streaming(ch);
+      return ImageReader.read(file.toString(), in, options, observer);
     } catch (IOException | SecurityException e) {
       return ImageReader.unreadable(file.toString(), e, options);
     }

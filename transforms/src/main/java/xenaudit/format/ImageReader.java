@@ -68,6 +68,11 @@ public final class ImageReader {
 
   /** As above, over a prepared source (e.g. a streaming decompressor of unknown size). */
   public static ImageReport read(String source, ByteSource in, ReadOptions options) {
+    return read(source, in, options, RecordObserver.NONE);
+  }
+
+  /** As above, telling {@code observer} of every header and record as it is read. */
+  public static ImageReport read(String source, ByteSource in, ReadOptions options, RecordObserver observer) {
     ImageReport report = new ImageReport(source, options.maxFindings());
     report.sizeBytes = in.size();
     if (options.readPagePayload()) {
@@ -75,7 +80,7 @@ public final class ImageReader {
       in.readThrough(true);
     }
     in.seekThreshold(options.seekThreshold());
-    ImageReader reader = new ImageReader(new ReadContext(in, options, report));
+    ImageReader reader = new ImageReader(new ReadContext(in, options, report, observer));
     try {
       reader.readImage();
     } catch (EndOfInput e) {
@@ -197,6 +202,7 @@ public final class ImageReader {
       return;
     }
     XlHeader xl = XlHeader.decode(h);
+    long before = ctx.findingCount();
     if (xl.byteOrder() != XlHeader.BYTE_ORDER_MARK) {
       headerFinding(FindingCode.XL_BAD_BYTE_ORDER, String.format(
           "expected byteorder 0x01020304, found 0x%08x%s", xl.byteOrder(),
@@ -210,7 +216,13 @@ public final class ImageReader {
       headerFinding(FindingCode.XL_UNKNOWN_OPTIONAL_FLAGS,
           String.format("expected optional_flags 0, found 0x%08x", xl.optionalFlags()));
     }
+    ctx.observe(0, Layer.XL, -1, "xl_header", XlHeader.SIZE, String.format(
+        "mandatory_flags 0x%x (%s), optional_data_len %d", xl.mandatoryFlags(), xl.streamV2() ? "stream v2" : "legacy",
+        xl.optionalDataLen()), before);
+    before = ctx.findingCount();
+    long optionalAt = ctx.source.position();
     readXlOptionalData(xl);
+    ctx.observe(optionalAt, Layer.XL, -1, "xl_optional_data", xl.optionalDataLen(), configSummary(), before);
     if (!xl.streamV2()) {
       headerFinding(FindingCode.LEGACY_IMAGE,
           "mandatory_flags lacks STREAMv2: a pre-v2 (Xen <= 4.5) image, convert it with convert-legacy-stream");
@@ -296,6 +308,7 @@ public final class ImageReader {
       return;
     }
     LibvirtHeader lv = LibvirtHeader.decode(h);
+    long before = ctx.findingCount();
     if (!lv.unusedZero()) {
       headerFinding(FindingCode.LIBVIRT_HEADER_RESERVED, "the 40 unused header bytes are not zero");
     }
@@ -321,6 +334,8 @@ public final class ImageReader {
         configFinding(xmlAt, FindingCode.LIBVIRT_XML_INVALID, "domain XML has no <name> or <uuid>");
       }
     }
+    ctx.observe(0, Layer.XL, -1, "libvirt_header", LibvirtHeader.SIZE, "version " + lv.version() + ", xml "
+        + lv.xmlLength() + " bytes: " + configSummary(), before);
     if (lv.version() == LibvirtHeader.VERSION_LEGACY) {
       headerFinding(FindingCode.LEGACY_IMAGE,
           "libvirt save image version 1 holds a pre-v2 stream: convert it with convert-legacy-stream");
@@ -390,6 +405,16 @@ public final class ImageReader {
   private void container(Container c, FindingCode code, String message) {
     report.container = c;
     ctx.report(code, 0, -1, "input", Layer.XL, message);
+  }
+
+  private String configSummary() {
+    GuestConfig c = report.config;
+    if (c == GuestConfig.NONE) {
+      return "no config read";
+    }
+    return "guest " + (c.name() == null ? "-" : c.name()) + " (" + (c.uuid() == null ? "-" : c.uuid()) + "), type "
+        + (c.type() == null ? "-" : c.type()) + (c.cpuidRequest() != null || c.msrRequest() != null
+            ? ", cpuid= request" : "");
   }
 
   /** A finding about the xl or libvirt header as a whole (offset 0). */

@@ -99,6 +99,7 @@ final class LibxcReader {
   /** Reads and checks the image and domain headers; STOP when the stream cannot be interpreted. */
   StreamOutcome readHeaders(boolean libxlLegacyBit) throws IOException {
     long at = ctx.source.position();
+    long before = ctx.findingCount();
     ctx.at(Layer.LIBXC, -1, "image_header");
     ImageHeader ih = ImageHeader.decode(ctx.read(ImageHeader.SIZE, ByteOrder.BIG_ENDIAN, at));
     if (ih.marker() != ImageHeader.MARKER) {
@@ -131,6 +132,9 @@ final class LibxcReader {
           String.format("expected reserved fields 0, found 0x%04x and 0x%08x", ih.reserved16(), ih.reserved32()));
     }
 
+    ctx.observe(at, Layer.LIBXC, -1, "image_header", ImageHeader.SIZE,
+        String.format("version %d, options 0x%x", ih.version(), ih.options()), before);
+    before = ctx.findingCount();
     at = ctx.source.position();
     ctx.at(Layer.LIBXC, -1, "domain_header");
     DomainHeader dh = DomainHeader.decode(ctx.read(DomainHeader.SIZE, ByteOrder.LITTLE_ENDIAN, at));
@@ -154,6 +158,8 @@ final class LibxcReader {
     report.xenMajor = dh.xenMajor();
     report.xenMinor = dh.xenMinor();
     checkProducer(at, dh, libxlLegacyBit);
+    ctx.observe(at, Layer.LIBXC, -1, "domain_header", DomainHeader.SIZE, String.format("type %d (%s), page_shift %d, Xen %d.%d",
+        dh.type(), guest == null ? "unknown" : guest.label(), dh.pageShift(), dh.xenMajor(), dh.xenMinor()), before);
     return null;
   }
 
@@ -222,6 +228,8 @@ final class LibxcReader {
       }
       long idx = index++;
       report.records++;
+      long before = ctx.findingCount();
+      long pagesBefore = report.pages;
       String name = LibxcRecordType.nameOf(h.type());
       ctx.at(Layer.LIBXC, idx, name);
       RecordFindings at = new RecordFindings(ctx, offset, idx, name, Layer.LIBXC);
@@ -252,6 +260,8 @@ final class LibxcReader {
         at.report(FindingCode.RECORD_PADDING_NONZERO, "the " + h.padding() + " padding bytes are not zero");
       }
       at.close();
+      ctx.observe(offset, Layer.LIBXC, idx, name, h.length(),
+          RecordDecodes.libxc(t, h.length(), report.pages - pagesBefore), before);
       if (out != null) {
         return out;
       }

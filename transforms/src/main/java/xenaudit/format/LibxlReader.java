@@ -38,6 +38,7 @@ final class LibxlReader {
   /** Reads the header and every record; END and STOP both mean "nothing more to read here". */
   StreamOutcome read() throws IOException {
     long at = ctx.source.position();
+    long headerFindings = ctx.findingCount();
     ctx.at(Layer.LIBXL, -1, "libxl_header");
     LibxlHeader h = LibxlHeader.decode(ctx.read(LibxlHeader.SIZE, ByteOrder.BIG_ENDIAN, at));
     if (h.ident() != LibxlHeader.IDENT) {
@@ -62,6 +63,8 @@ final class LibxlReader {
     if (legacy) {
       header(at, FindingCode.LEGACY_CONVERTED, "options bit 1: stream produced by convert-legacy-stream");
     }
+    ctx.observe(at, Layer.LIBXL, -1, "libxl_header", LibxlHeader.SIZE,
+        String.format("version %d, options 0x%x", h.version(), h.options()), headerFindings);
     return readRecords();
   }
 
@@ -88,6 +91,7 @@ final class LibxlReader {
       }
       long idx = index++;
       report.records++;
+      long before = ctx.findingCount();
       String name = LibxlRecordType.nameOf(h.type());
       ctx.at(Layer.LIBXL, idx, name);
       RecordFindings at = new RecordFindings(ctx, offset, idx, name, Layer.LIBXL);
@@ -98,6 +102,12 @@ final class LibxlReader {
       RecordBody body = ctx.body(h, offset);
       LibxlRecordType t = LibxlRecordType.of(h.type());
       StreamOutcome out = null;
+      // LIBXC_CONTEXT and CHECKPOINT_END are followed inline by the libxc records their decode
+      // reads: observed first, so a listing stays in stream order.
+      boolean inline = t == LibxlRecordType.LIBXC_CONTEXT || t == LibxlRecordType.CHECKPOINT_END;
+      if (inline) {
+        ctx.observe(offset, Layer.LIBXL, idx, name, h.length(), RecordDecodes.libxl(t, h.length()), before);
+      }
       if (t == null) {
         LibxcReader.unknown(h, at);
       } else {
@@ -112,6 +122,9 @@ final class LibxlReader {
         at.report(FindingCode.RECORD_PADDING_NONZERO, "the " + h.padding() + " padding bytes are not zero");
       }
       at.close();
+      if (!inline) {
+        ctx.observe(offset, Layer.LIBXL, idx, name, h.length(), RecordDecodes.libxl(t, h.length()), before);
+      }
       if (out == StreamOutcome.END) {
         return out;
       }

@@ -23,10 +23,25 @@ final class ReadContext {
     this.structure = structure;
   }
 
-  ReadContext(ByteSource source, ReadOptions options, ImageReport report) {
+  final RecordObserver observer;
+
+  ReadContext(ByteSource source, ReadOptions options, ImageReport report, RecordObserver observer) {
     this.source = source;
     this.options = options;
     this.report = report;
+    this.observer = observer;
+  }
+
+  /** Findings reported so far (all severities, listed or not). */
+  long findingCount() {
+    return report.errorCount() + report.warningCount() + report.infoCount();
+  }
+
+  /** Tells the observer of a structure just read; {@code findingsBefore} from {@link #findingCount}. */
+  void observe(long offset, Layer layer, long index, String type, long length, String decode, long findingsBefore) {
+    if (observer != RecordObserver.NONE) {
+      observer.seen(new RecordObserver.Seen(offset, layer, index, type, length, decode, findingCount() - findingsBefore));
+    }
   }
 
   void report(FindingCode code, long offset, long index, String type, Layer layer, String message) {
