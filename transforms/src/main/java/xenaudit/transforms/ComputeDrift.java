@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -25,12 +24,7 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TypeDescriptor;
 import org.apache.beam.sdk.values.TypeDescriptors;
-import org.apache.parquet.avro.AvroParquetReader;
-import org.apache.parquet.avro.AvroReadSupport;
-import org.apache.parquet.conf.PlainParquetConfiguration;
-import org.apache.parquet.hadoop.ParquetReader;
 import xenaudit.policy.FeatureSnapshot;
-import xenaudit.policy.Features;
 
 /**
  * Compares this run's feature snapshots (one per image, from the parse step) with an earlier run's
@@ -99,45 +93,12 @@ public class ComputeDrift
   }
 
   /** One earlier cpuid_features file → one snapshot per run of rows of the same (guest, object). */
-  public static class ReadSnapshotsFn extends DoFn<org.apache.beam.sdk.io.fs.MatchResult.Metadata, KV<String, FeatureSnapshot>> {
-    private static final List<String> COLUMNS = List.of("guest_id", "source_uri", "feature", "present");
-
+  public static class ReadSnapshotsFn
+      extends DoFn<org.apache.beam.sdk.io.fs.MatchResult.Metadata, KV<String, FeatureSnapshot>> {
     @ProcessElement
     public void process(@Element org.apache.beam.sdk.io.fs.MatchResult.Metadata file,
         OutputReceiver<KV<String, FeatureSnapshot>> out) throws IOException {
-      PlainParquetConfiguration conf = new PlainParquetConfiguration();
-      conf.set(AvroReadSupport.AVRO_REQUESTED_PROJECTION, projection().toString());
-      String guest = null;
-      FeatureSnapshot snapshot = null;
-      try (ParquetReader<GenericRecord> r =
-          AvroParquetReader.<GenericRecord>builder(new ChannelInputFile(file), conf).build()) {
-        for (GenericRecord row = r.read(); row != null; row = r.read()) {
-          String g = String.valueOf(row.get("guest_id"));
-          String uri = String.valueOf(row.get("source_uri"));
-          if (snapshot == null || !g.equals(guest) || !uri.equals(snapshot.sourceUri())) {
-            if (snapshot != null) {
-              out.output(KV.of(guest, snapshot));
-            }
-            guest = g;
-            snapshot = FeatureSnapshot.empty(uri);
-          }
-          int i = Features.indexOf(String.valueOf(row.get("feature")));
-          if (i >= 0) {
-            snapshot.set(i, (Boolean) row.get("present"));
-          }
-        }
-      }
-      if (snapshot != null) {
-        out.output(KV.of(guest, snapshot));
-      }
-    }
-
-    private static Schema projection() {
-      Schema full = AuditTables.schema(AuditTables.CPUID_FEATURES);
-      List<Schema.Field> fields = COLUMNS.stream()
-          .map(c -> new Schema.Field(full.getField(c), full.getField(c).schema()))
-          .toList();
-      return Schema.createRecord(full.getName(), full.getDoc(), full.getNamespace(), false, fields);
+      PreviousFeatures.read(new ChannelInputFile(file), (guest, snapshot) -> out.output(KV.of(guest, snapshot)));
     }
   }
 
