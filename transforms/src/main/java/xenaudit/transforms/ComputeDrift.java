@@ -4,12 +4,10 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
-import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -86,9 +84,7 @@ public class ComputeDrift
         .of(before, previous.apply("BucketPrevious", bucketed(buckets)).setCoder(bucketCoder))
         .and(now, current.apply("BucketCurrent", bucketed(buckets)).setCoder(bucketCoder))
         .apply("JoinRuns", CoGroupByKey.create())
-        .apply("CompareRuns", ParDo.of(new DriftRowsFn(before, now)))
-        .setCoder(AvroCoder.of(GenericRecord.class, AuditTables.schema(AuditTables.POLICY_DRIFT)))
-        .apply("WriteDrift", ParDo.of(new WriteTableFn(AuditTables.POLICY_DRIFT, tempDirectory)))
+        .apply("CompareRuns", ParDo.of(new DriftRowsFn(before, now, tempDirectory)))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()));
   }
 
@@ -110,17 +106,19 @@ public class ComputeDrift
   }
 
   /** One bucket's guests of both runs, matched by guest_id, compared in guest_id order. */
-  static class DriftRowsFn extends DoFn<KV<Integer, CoGbkResult>, GenericRecord> {
+  static class DriftRowsFn extends WriteTableFn<KV<Integer, CoGbkResult>> {
     private final TupleTag<KV<String, FeatureSnapshot>> before;
     private final TupleTag<KV<String, FeatureSnapshot>> now;
 
-    DriftRowsFn(TupleTag<KV<String, FeatureSnapshot>> before, TupleTag<KV<String, FeatureSnapshot>> now) {
+    DriftRowsFn(TupleTag<KV<String, FeatureSnapshot>> before, TupleTag<KV<String, FeatureSnapshot>> now,
+        String tempDirectory) {
+      super(AuditTables.POLICY_DRIFT, tempDirectory);
       this.before = before;
       this.now = now;
     }
 
     @ProcessElement
-    public void process(@Element KV<Integer, CoGbkResult> bucket, OutputReceiver<GenericRecord> out) {
+    public void process(@Element KV<Integer, CoGbkResult> bucket) throws IOException {
       Map<String, FeatureSnapshot[]> guests = new TreeMap<>();
       for (KV<String, FeatureSnapshot> g : bucket.getValue().getAll(before)) {
         FeatureSnapshot[] runs = guests.computeIfAbsent(g.getKey(), k -> new FeatureSnapshot[2]);
@@ -135,25 +133,25 @@ public class ComputeDrift
         FeatureSnapshot current = g.getValue()[1];
         String id = g.getKey();
         if (previous == null) {
-          out.output(row(id, null, "guest_new", null, current.sourceUri()));
+          write(id, null, "guest_new", null, current.sourceUri());
         } else if (current == null) {
-          out.output(row(id, null, "guest_gone", previous.sourceUri(), null));
+          write(id, null, "guest_gone", previous.sourceUri(), null);
         } else {
           for (FeatureSnapshot.Change c : FeatureSnapshot.changes(previous, current)) {
-            out.output(row(id, c.feature(), c.change(), previous.sourceUri(), current.sourceUri()));
+            write(id, c.feature(), c.change(), previous.sourceUri(), current.sourceUri());
           }
         }
       }
     }
 
-    private static GenericRecord row(String guest, String feature, String change, String before, String now) {
-      GenericRecord g = new GenericData.Record(AuditTables.schema(AuditTables.POLICY_DRIFT));
+    private void write(String guest, String feature, String change, String before, String now) throws IOException {
+      GenericRecord g = row();
       g.put("guest_id", guest);
       g.put("feature", feature);
       g.put("change", change);
       g.put("previous_source_uri", before);
       g.put("source_uri", now);
-      return g;
+      write(g);
     }
   }
 }

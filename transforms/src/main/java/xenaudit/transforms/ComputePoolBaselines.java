@@ -4,14 +4,11 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
-import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.transforms.Combine;
-import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableBiFunction;
@@ -45,31 +42,30 @@ public class ComputePoolBaselines
     SerializableBiFunction<PoolBaseline, PoolBaseline, PoolBaseline> merge = PoolBaseline::merge;
     return parts
         .apply("MergePools", Combine.perKey(Combine.BinaryCombineFn.of(merge)))
-        .apply("BaselineRows", ParDo.of(new BaselineRowsFn(output)))
-        .setCoder(AvroCoder.of(GenericRecord.class, AuditTables.schema(AuditTables.POOL_BASELINE)))
-        .apply("WriteBaselines", ParDo.of(new WriteTableFn(AuditTables.POOL_BASELINE, tempDirectory)))
+        .apply("WriteBaselines", ParDo.of(new BaselineRowsFn(output, tempDirectory)))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()));
   }
 
   /** The pool's rows, and its policy file (when the pool has a guest with a policy). */
-  static class BaselineRowsFn extends DoFn<KV<String, PoolBaseline>, GenericRecord> {
+  static class BaselineRowsFn extends WriteTableFn<KV<String, PoolBaseline>> {
     private final String output;
 
-    BaselineRowsFn(String output) {
+    BaselineRowsFn(String output, String tempDirectory) {
+      super(AuditTables.POOL_BASELINE, tempDirectory);
       this.output = output;
     }
 
     @ProcessElement
-    public void process(@Element KV<String, PoolBaseline> pool, OutputReceiver<GenericRecord> out) throws IOException {
+    public void process(@Element KV<String, PoolBaseline> pool) throws IOException {
       PoolBaseline b = pool.getValue();
+      GenericRecord g = row();
+      g.put("pool", pool.getKey());
+      g.put("guest_count", b.guestCount());
       for (PoolBaseline.FeatureBaseline f : b.features()) {
-        GenericRecord g = new GenericData.Record(AuditTables.schema(AuditTables.POOL_BASELINE));
-        g.put("pool", pool.getKey());
         g.put("feature", f.feature());
         g.put("present", f.present());
-        g.put("guest_count", b.guestCount());
         g.put("guests_with_feature", f.guestsWithFeature());
-        out.output(g);
+        write(g);
       }
       if (b.guestCount() > 0) {
         String file = AuditTables.baselineFile(output, pool.getKey());

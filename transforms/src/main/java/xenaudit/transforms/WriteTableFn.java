@@ -7,11 +7,14 @@ import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.values.KV;
 
 /**
- * Writes rows of one table into this bundle's temporary Parquet file and emits (table, path) when
- * the bundle ends, for {@link PublishTables}: the tables computed downstream of the parse step
- * (pool baselines, drift) take the same way to their place as the per-stream ones.
+ * A DoFn that writes rows of one table into this bundle's temporary Parquet file as it makes them,
+ * and emits (table, path) when the bundle ends, for {@link PublishTables}: the tables computed
+ * downstream of the parse step (pool baselines, drift) take the same way to their place as the
+ * per-stream ones, without a step of their own between the rows and the file.
+ *
+ * @param <InputT> what the rows are made from
  */
-class WriteTableFn extends DoFn<GenericRecord, KV<String, String>> {
+abstract class WriteTableFn<InputT> extends DoFn<InputT, KV<String, String>> {
   private final String table;
   private final String tempDirectory;
   private transient TableFiles files;
@@ -26,8 +29,12 @@ class WriteTableFn extends DoFn<GenericRecord, KV<String, String>> {
     files = new TableFiles(tempDirectory);
   }
 
-  @ProcessElement
-  public void process(@Element GenericRecord row) throws IOException {
+  /** The table's reusable record: fill it, then {@link #write} it. */
+  GenericRecord row() {
+    return files.row(table);
+  }
+
+  void write(GenericRecord row) throws IOException {
     files.write(table, row);
   }
 
