@@ -372,6 +372,18 @@ class Bench:
 
     # ---------------------------------------------------------------- fleets
 
+    def cached(self, d, params, pattern, count):
+        """The images of DIR/images/PATTERN when an earlier run generated them with these parameters, else None."""
+        images = sorted(glob.glob(os.path.join(d, "images", pattern)))
+        marker = os.path.join(d, "fleet.json")
+        if self.o.regenerate or not os.path.isfile(marker) or len(images) != count:
+            return None
+        try:
+            with open(marker) as f:
+                return images if json.load(f).get("params") == params else None
+        except (OSError, ValueError):
+            return None
+
     def fleet(self, kind, size, count):
         """A folder of `count` xl images of `size` bytes each: DIR/images/guest-NNNN.xl.
 
@@ -382,14 +394,9 @@ class Bench:
         d = os.path.join(o.work, "fleets", "%s-%sx%d-seed%d" % (kind, size_label(size), count, o.seed))
         marker = os.path.join(d, "fleet.json")
         params = {"size_bytes": size, "count": count, "seed": o.seed, "container": "xl"}
-        images = sorted(glob.glob(os.path.join(d, "images", "*.xl")))
-        if not o.regenerate and os.path.isfile(marker) and len(images) == count:
-            try:
-                with open(marker) as f:
-                    if json.load(f).get("params") == params:
-                        return d, images
-            except (OSError, ValueError):
-                pass
+        images = self.cached(d, params, "*.xl", count)
+        if images:
+            return d, images
         shutil.rmtree(d, ignore_errors=True)
         tmp = d + ".gen"
         shutil.rmtree(tmp, ignore_errors=True)
@@ -565,14 +572,9 @@ class Bench:
         d = os.path.join(o.work, "fleets", "fleet-2Mx%d-seed%d" % (count, o.seed))
         marker = os.path.join(d, "fleet.json")
         params = {"count": count, "seed": o.seed, "memory": "2M"}
-        images = sorted(glob.glob(os.path.join(d, "images", "guest-*")))
-        if not o.regenerate and os.path.isfile(marker) and len(images) == count:
-            try:
-                with open(marker) as f:
-                    if json.load(f).get("params") == params:
-                        return d, images
-            except (OSError, ValueError):
-                pass
+        images = self.cached(d, params, "guest-*", count)
+        if images:
+            return d, images
         shutil.rmtree(d, ignore_errors=True)
         print("bench: generating the fleet workload: %d guests of 2 MiB..." % count, file=sys.stderr, flush=True)
         t0 = time.monotonic()
