@@ -110,4 +110,12 @@ public interface AuditOptions extends S3Options, S3ReadOptions {
   String getPreviousOutput();
 
   void setPreviousOutput(String value);
+
+  @Description(
+      "Exit with status 3 (after writing every table) when any image is invalid or unreadable, for CI "
+          + "gates and scheduled jobs. Default: exit 0 whenever the audit itself succeeded.")
+  @Default.Boolean(false)
+  boolean getFailOnInvalid();
+
+  void setFailOnInvalid(boolean value);
 }

@@ -43,19 +43,56 @@ public final class AuditPipeline {
 
   private AuditPipeline() {}
 
-  public static void main(String[] args) throws IOException {
+  /** Exit status when {@code --failOnInvalid} is set and an image is invalid or unreadable. */
+  static final int EXIT_INVALID = 3;
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /**
+   * The whole command: 0 when the audit succeeded, 2 for bad options or inputs (one line, before
+   * any image is read), 1 when the job failed, 3 with {@code --failOnInvalid} when an image is
+   * invalid or unreadable.
+   */
+  static int run(String[] args) {
     PipelineOptionsFactory.register(AuditOptions.class);
-    AuditOptions options = PipelineOptionsFactory.fromArgs(args).withValidation().as(AuditOptions.class);
+    AuditOptions options;
+    try {
+      options = PipelineOptionsFactory.fromArgs(args).withValidation().as(AuditOptions.class);
+    } catch (IllegalArgumentException e) {
+      System.err.println("xenaudit: " + optionError(e));
+      return 2;
+    }
     long start = System.nanoTime();
     AuditSummary summary;
     try {
       summary = runAndWait(options);
     } catch (IllegalArgumentException e) {
       System.err.println("xenaudit: " + e.getMessage());
-      System.exit(2);
-      return;
+      return 2;
+    } catch (IOException | RuntimeException e) {
+      System.err.println("xenaudit: the audit failed: " + firstLine(rootCause(e)));
+      return 1;
     }
     summary.print(System.out, (System.nanoTime() - start) / 1e9);
+    if (options.getFailOnInvalid() && summary.invalid() + summary.unreadable() > 0) {
+      System.err.printf("xenaudit: %d invalid and %d unreadable images (--failOnInvalid)%n", summary.invalid(),
+          summary.unreadable());
+      return EXIT_INVALID;
+    }
+    return 0;
+  }
+
+  /** Beam's option errors, in one line: what is wrong, and the offending value's own reason. */
+  static String optionError(IllegalArgumentException e) {
+    String top = firstLine(e.getMessage() == null ? e.toString() : e.getMessage());
+    String root = firstLine(rootCause(e));
+    return top.contains(root) ? top : top + ": " + root;
+  }
+
+  static String firstLine(String s) {
+    return s == null ? "" : s.lines().findFirst().orElse("").trim();
   }
 
   /** Runs the job to completion, then makes sure every table has at least one file. */
