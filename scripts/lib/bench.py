@@ -582,7 +582,6 @@ class Bench:
                              str(o.seed), "--memory", "2M"], stdin=subprocess.DEVNULL)
         if rc != 0:
             raise SystemExit("bench: make-sample-fleet failed (exit %d)" % rc)
-        os.rename(os.path.join(d, "images", "manifest.jsonl"), os.path.join(d, "manifest.jsonl"))
         with open(marker, "w") as f:
             json.dump({"params": params, "seconds": round(time.monotonic() - t0, 1)}, f)
             f.write("\n")

@@ -22,12 +22,22 @@ import xenaudit.sample.GuestSpec.Kind;
 
 /**
  * {@code make-sample-fleet --out DIR [--guests N] [--seed S] [--memory SIZE] [--corrupt]}: writes a
- * deterministic fleet of realistic Xen save images (sparse files) and {@code DIR/manifest.jsonl},
+ * deterministic fleet of realistic Xen save images (sparse files) and {@code DIR/truth/manifest.jsonl},
  * the truth about each image. With {@code --corrupt} it adds one image per {@link Corruptions}
  * class.
  */
 public final class SampleFleet {
   public static final String MANIFEST = "manifest.jsonl";
+  /**
+   * The manifest's folder inside the fleet's: {@code --input='DIR/*'} matches files only, so it
+   * takes exactly the images, never the manifest.
+   */
+  public static final String TRUTH = "truth";
+
+  /** {@code DIR/truth/manifest.jsonl}: where the manifest of a fleet written to {@code dir} is. */
+  public static Path manifest(Path dir) {
+    return dir.resolve(TRUTH).resolve(MANIFEST);
+  }
 
   /** What to generate. */
   public record Options(Path out, int guests, long seed, long memoryBytes, boolean corrupt) {
@@ -141,7 +151,8 @@ public final class SampleFleet {
       }
     }
     ObjectMapper mapper = new ObjectMapper();
-    try (BufferedWriter w = Files.newBufferedWriter(o.out().resolve(MANIFEST), StandardCharsets.UTF_8)) {
+    Files.createDirectories(manifest(o.out()).getParent());
+    try (BufferedWriter w = Files.newBufferedWriter(manifest(o.out()), StandardCharsets.UTF_8)) {
       for (ManifestEntry e : entries) {
         w.write(e.toJsonLine(mapper));
         w.write('\n');
@@ -184,7 +195,7 @@ public final class SampleFleet {
         + "  --seed S       the fleet is a function of the seed (default 1)\n"
         + "  --memory SIZE  guest RAM, e.g. 64M, 8G, 64GiB (default 64M); files are sparse\n"
         + "  --corrupt      also write one image per corruption class the reader detects\n"
-        + "Writes DIR/guest-NNNN.{xl,libxl,libxc,libvirt}, DIR/corrupt-*.* and DIR/manifest.jsonl.";
+        + "Writes DIR/guest-NNNN.{xl,libxl,libxc,libvirt}, DIR/corrupt-*.* and DIR/truth/manifest.jsonl.";
   }
 
   public static void main(String[] args) {
@@ -208,7 +219,7 @@ public final class SampleFleet {
       long bytes = entries.stream().mapToLong(ManifestEntry::sizeBytes).sum();
       long corrupt = entries.stream().filter(e -> e.corruption() != null).count();
       out.printf("wrote %d images (%d guests, %d corruption classes; %s apparent size) and %s to %s%n",
-          entries.size(), entries.size() - corrupt, corrupt, human(bytes), MANIFEST, o.out());
+          entries.size(), entries.size() - corrupt, corrupt, human(bytes), TRUTH + "/" + MANIFEST, o.out());
       return 0;
     } catch (IOException | RuntimeException e) {
       err.println("make-sample-fleet: " + e);

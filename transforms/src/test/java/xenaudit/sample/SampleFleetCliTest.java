@@ -64,21 +64,22 @@ class SampleFleetCliTest {
     assertEquals(0, run("--out", c.toString(), "--guests", "8", "--memory", "2M", "--seed", "43"));
     List<String> names;
     try (var s = Files.list(a)) {
-      names = s.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList());
+      names = s.filter(Files::isRegularFile).map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList());
     }
+    assertEquals(-1L, Files.mismatch(SampleFleet.manifest(a), SampleFleet.manifest(b)), "the manifests");
     assertTrue(names.size() > 8 + 100, names.size() + " files");
     for (String n : names) {
       assertEquals(-1L, Files.mismatch(a.resolve(n), b.resolve(n)), n);
     }
-    assertNotEquals(Files.readString(a.resolve(SampleFleet.MANIFEST)).lines().limit(8).collect(Collectors.toList()),
-        Files.readString(c.resolve(SampleFleet.MANIFEST)).lines().collect(Collectors.toList()));
+    assertNotEquals(Files.readString(SampleFleet.manifest(a)).lines().limit(8).collect(Collectors.toList()),
+        Files.readString(SampleFleet.manifest(c)).lines().collect(Collectors.toList()));
   }
 
   /** A 64 GiB guest is a sparse file holding little more than its pfn arrays, and reads by seeking. */
   @Test
   void sixtyFourGibGuestIsSparseAndCheapToRead() throws Exception {
     assertEquals(0, run("--out", dir.toString(), "--guests", "1", "--memory", "64GiB", "--seed", "5"));
-    JsonNode e = new ObjectMapper().readTree(Files.readAllLines(dir.resolve(SampleFleet.MANIFEST)).get(0));
+    JsonNode e = new ObjectMapper().readTree(Files.readAllLines(SampleFleet.manifest(dir)).get(0));
     Path f = dir.resolve(e.get("file").asText());
     long size = Files.size(f);
     assertEquals(e.get("size_bytes").asLong(), size);

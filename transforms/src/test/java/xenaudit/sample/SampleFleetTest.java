@@ -39,7 +39,7 @@ class SampleFleetTest {
   static void generate() throws IOException {
     SampleFleet.generate(SampleFleet.Options.defaults(dir).withCorrupt(true));
     manifest = new ArrayList<>();
-    for (String line : Files.readAllLines(dir.resolve(SampleFleet.MANIFEST), StandardCharsets.UTF_8)) {
+    for (String line : Files.readAllLines(SampleFleet.manifest(dir), StandardCharsets.UTF_8)) {
       manifest.add(JSON.readTree(line));
     }
   }
@@ -53,7 +53,7 @@ class SampleFleetTest {
     assertTrue(classes.containsAll(Corruptions.READER_DISAGREEMENTS.keySet()), "READER_DISAGREEMENTS names classes");
     Set<String> files = new TreeSet<>();
     try (var s = Files.list(dir)) {
-      s.map(p -> p.getFileName().toString()).filter(n -> !n.equals(SampleFleet.MANIFEST)).forEach(files::add);
+      s.filter(Files::isRegularFile).map(p -> p.getFileName().toString()).forEach(files::add);
     }
     assertEquals(files, manifest.stream().map(e -> e.get("file").asText()).collect(Collectors.toCollection(TreeSet::new)));
     Set<String> seen = new TreeSet<>();
