@@ -118,4 +118,12 @@ public interface AuditOptions extends S3Options, S3ReadOptions {
   boolean getFailOnInvalid();
 
   void setFailOnInvalid(boolean value);
+
+  @Description(
+      "A progress line on stderr every few seconds (images done of the total, GiB, images/s, time left), on "
+          + "the embedded DirectRunner. scripts/audit turns it on when stderr is a terminal.")
+  @Default.Boolean(false)
+  boolean getProgress();
+
+  void setProgress(boolean value);
 }

@@ -43,6 +43,14 @@ public final class AuditPipeline {
 
   private AuditPipeline() {}
 
+  /** What the last {@link #run} listed, for the progress line. */
+  private static long matchedImages;
+  private static long matchedBytes;
+
+  static boolean direct(AuditOptions options) {
+    return options.getRunner().getSimpleName().equals("DirectRunner");
+  }
+
   /** Exit status when {@code --failOnInvalid} is set and an image is invalid or unreadable. */
   static final int EXIT_INVALID = 3;
 
@@ -98,7 +106,11 @@ public final class AuditPipeline {
   /** Runs the job to completion, then makes sure every table has at least one file. */
   public static AuditSummary runAndWait(AuditOptions options) throws IOException {
     PipelineResult result = run(options);
-    PipelineResult.State state = result.waitUntilFinish();
+    PipelineResult.State state;
+    try (ProgressLine progress = options.getProgress() && direct(options)
+        ? ProgressLine.start(System.err, matchedImages, matchedBytes) : null) {
+      state = result.waitUntilFinish();
+    }
     if (state != PipelineResult.State.DONE) {
       throw new IOException("the audit job ended in state " + state);
     }
@@ -125,11 +137,15 @@ public final class AuditPipeline {
       // instance-metadata endpoint (a link-local address no audit of local files should touch).
       System.setProperty("aws.disableEc2Metadata", "true");
     }
-    boolean direct = options.getRunner().getSimpleName().equals("DirectRunner");
+    boolean direct = direct(options);
     if (direct) {
       // These checks walk the whole graph for every bundle; our DoFns never mutate their input.
       options.as(DirectOptions.class).setEnforceImmutability(false);
       options.as(DirectOptions.class).setEnforceEncodability(false);
+      if (options.getProgress()) {
+        // run() would otherwise return only once the job is done: nothing to report progress on.
+        options.as(DirectOptions.class).setBlockOnRun(false);
+      }
     }
     PortablePipelineOptions portable = options.as(PortablePipelineOptions.class);
     if (direct && portable.getFilesToStage() == null) {
@@ -156,6 +172,8 @@ public final class AuditPipeline {
     // 2
     AuditSettings settings = settings(options);
     List<MatchResult.Metadata> matched = matchInputs(options.getInput());
+    matchedImages = matched.size();
+    matchedBytes = matched.stream().mapToLong(MatchResult.Metadata::sizeBytes).sum();
 
     Pipeline p = Pipeline.create(options);
     String output = options.getOutput();

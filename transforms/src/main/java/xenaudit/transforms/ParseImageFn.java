@@ -265,6 +265,7 @@ public class ParseImageFn extends DoFn<FileIO.ReadableFile, KV<String, String>> 
     } finally {
       idleWriters.put(w);
     }
+    ParseProgress.audited(size);
     FeatureSnapshot snapshot = settings.drift() ? FeatureSnapshot.of(uri, a.policy()) : null;
     return new Parsed(a, requests, fetched, snapshot, timestamp, window);
   }
