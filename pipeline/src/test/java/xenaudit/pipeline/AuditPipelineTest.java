@@ -90,6 +90,7 @@ class AuditPipelineTest {
       checkSchemas(db);
       checkAgainstTruth(db, "");
       checkTsxQuery(db, out);
+      checkInvalidArchivesQuery(db, out);
       // verify-image's verdict (the format core on the local file) equals the pipeline's.
       for (Map<String, Object> row : db.rows(AuditTables.STREAMS, "")) {
         ImageReport r = ImageReader.read(Path.of((String) row.get("source_uri")));
@@ -99,6 +100,27 @@ class AuditPipelineTest {
         assertEquals(r.bytesRead(), row.get("bytes_read"), row::toString);
       }
     }
+  }
+
+  /** scripts/queries/invalid-archives against the format core's own verdicts on the same files. */
+  private static void checkInvalidArchivesQuery(DuckDbTables db, Path out) throws Exception {
+    Map<String, java.util.Set<String>> expected = new java.util.TreeMap<>();
+    for (String f : truth.keySet()) {
+      ImageReport r = ImageReader.read(fleet.resolve(f));
+      if (r.status() != xenaudit.format.ImageStatus.VALID) {
+        r.findings().stream().filter(x -> x.severity() == xenaudit.format.Severity.ERROR)
+            .forEach(x -> expected.computeIfAbsent(x.code().name(), k -> new java.util.TreeSet<>()).add(f));
+      }
+    }
+    assertFalse(expected.isEmpty(), "the fleet has invalid archives");
+    String sql = Files.readString(Path.of("..", "scripts", "queries", "invalid-archives.duckdb.sql"));
+    Map<String, Long> got = new java.util.TreeMap<>();
+    for (Map<String, Object> r : db.query(sql.replace("'OUT/", "'" + out.toAbsolutePath() + "/"))) {
+      got.put((String) r.get("code"), (Long) r.get("archives"));
+    }
+    Map<String, Long> want = new java.util.TreeMap<>();
+    expected.forEach((code, archives) -> want.put(code, (long) archives.size()));
+    assertEquals(want, got);
   }
 
   /** The README's first example query, against the truth: RTM exposed, TAA_NO not set. */

@@ -327,6 +327,7 @@ class PolicyTablesTest {
       assertTrue(got.contains(newcomer.uuid() + " null guest_new"), got::toString);
       List<Map<String, Object>> readme = run(after, out2, readmeQuery("What changed since the last run"));
       assertEquals(got.size(), readme.size(), "the README's drift query lists every change");
+      assertEquals(got.size(), run(after, out2, queryFile("drift")).size(), "scripts/queries/drift lists every change");
     }
   }
 
@@ -337,6 +338,11 @@ class PolicyTablesTest {
     assertTrue(at >= 0, "README has " + after);
     int start = readme.indexOf("```sql\n", at) + 7;
     return readme.substring(start, readme.indexOf("```", start)).trim();
+  }
+
+  /** A DuckDB query of scripts/queries/. */
+  static String queryFile(String name) throws IOException {
+    return Files.readString(Path.of("..", "scripts", "queries", name + ".duckdb.sql"));
   }
 
   static List<Map<String, Object>> run(DuckDbTables db, Path output, String query) throws Exception {
@@ -399,6 +405,15 @@ class PolicyTablesTest {
       }
       List<Map<String, Object>> why = run(db, out, readmeQuery("Guests that cannot move to the target, and why"));
       assertEquals(db.rows(AuditTables.MIGRATION_BLOCKERS, "").size(), why.size());
+
+      // The same questions as query files (scripts/queries/), which must give the same answers.
+      assertEquals(tsxNoTaaNo, files(run(db, out, queryFile("tsx-without-taa-no"))));
+      assertEquals(noMdClear, files(run(db, out, queryFile("missing-md-clear"))));
+      assertEquals(why.size(), run(db, out, queryFile("migration-blockers")).size());
+      assertEquals(partial.size(), run(db, out, queryFile("pool-coverage")).size());
+      for (Map<String, Object> r : run(db, out, queryFile("migration-blockers"))) {
+        assertTrue(((String) r.get("target")).startsWith("host-intel.txt:"), r.toString());
+      }
     }
   }
 
