@@ -9,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
@@ -17,7 +16,6 @@ import org.apache.beam.sdk.io.aws2.s3.DefaultS3ClientBuilderFactory;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
-import org.apache.beam.sdk.options.PortablePipelineOptions;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollectionList;
@@ -46,10 +44,6 @@ public final class AuditPipeline {
   /** What the last {@link #run} listed, for the progress line. */
   private static long matchedImages;
   private static long matchedBytes;
-
-  static boolean direct(AuditOptions options) {
-    return options.getRunner().getSimpleName().equals("DirectRunner");
-  }
 
   /** Exit status when {@code --failOnInvalid} is set and an image is invalid or unreadable. */
   static final int EXIT_INVALID = 3;
@@ -107,7 +101,7 @@ public final class AuditPipeline {
   public static AuditSummary runAndWait(AuditOptions options) throws IOException {
     PipelineResult result = run(options);
     PipelineResult.State state;
-    try (ProgressLine progress = options.getProgress() && direct(options)
+    try (ProgressLine progress = options.getProgress() && RunnerTuning.direct(options)
         ? ProgressLine.start(System.err, matchedImages, matchedBytes) : null) {
       state = result.waitUntilFinish();
     }
@@ -120,7 +114,7 @@ public final class AuditPipeline {
   /** Builds and starts the job; returns without waiting. */
   public static PipelineResult run(AuditOptions options) throws IOException {
     // Steps:
-    // 1. Defaults: run id, S3 client that speaks to S3-compatible servers too.
+    // 1. Defaults: run id, S3 client that speaks to S3-compatible servers too, the runner's tuning.
     // 2. Check every input pattern matches something: an empty audit is an error, not a success.
     //    The policy options (pools, target, previous output) are checked too.
     // 3. Audit every matched image (match, spread, parse): per-stream tables straight to temporary files.
@@ -137,36 +131,7 @@ public final class AuditPipeline {
       // instance-metadata endpoint (a link-local address no audit of local files should touch).
       System.setProperty("aws.disableEc2Metadata", "true");
     }
-    boolean direct = direct(options);
-    if (direct) {
-      // These checks walk the whole graph for every bundle; our DoFns never mutate their input.
-      options.as(DirectOptions.class).setEnforceImmutability(false);
-      options.as(DirectOptions.class).setEnforceEncodability(false);
-      if (options.getProgress()) {
-        // run() would otherwise return only once the job is done: nothing to report progress on.
-        options.as(DirectOptions.class).setBlockOnRun(false);
-      }
-    }
-    PortablePipelineOptions portable = options.as(PortablePipelineOptions.class);
-    if (direct && portable.getFilesToStage() == null) {
-      // Nothing to stage in-process; left unset, every bundle re-hashes the whole classpath (~1 s).
-      portable.setFilesToStage(List.of());
-    }
-    if (options.getParseThreads() < 0) {
-      // Over S3 a parse thread mostly waits for its next ranged GET: more of them keep the cores busy.
-      int perCore = options.getInput().stream().anyMatch(i -> i.startsWith("s3://")) ? 4 : 1;
-      options.setParseThreads(direct ? perCore * Runtime.getRuntime().availableProcessors() : 1);
-    }
-    if (direct && options.getParseThreads() > 1) {
-      // The DirectRunner reschedules its monitor on any idle thread of its pool, where it spins
-      // (apache/beam#18070): with N threads, one core goes to the monitor while bundles wait. With
-      // one thread, blocked in the parse step while the parse threads work, nothing spins.
-      options.as(DirectOptions.class).setTargetParallelism(1);
-    }
-    if (options.getSpreadBuckets() < 0) {
-      int threads = direct ? options.as(DirectOptions.class).getTargetParallelism() : 0;
-      options.setSpreadBuckets(direct && options.getParseThreads() > 1 ? 1 : 4 * threads);
-    }
+    RunnerTuning.apply(options);
     FileSystems.setDefaultPipelineOptions(options);
 
     // 2
@@ -190,8 +155,7 @@ public final class AuditPipeline {
     if (settings.drift()) {
       files = files.and(audited.get(ParseImageFn.SNAPSHOTS_OUT)
           .apply("ComputeDrift", ComputeDrift.against(options.getPreviousOutput(), temp)
-              // The DirectRunner runs a bundle per key: one bucket, one bundle, one drift file.
-              .withBuckets(direct ? 1 : ComputeDrift.DEFAULT_BUCKETS)));
+              .withBuckets(RunnerTuning.driftBuckets(options))));
     }
     // 5
     files.apply("AllTableFiles", Flatten.pCollections())
