@@ -20,23 +20,30 @@ import xenaudit.transforms.AuditTables;
 
 /**
  * The same fleet, with pools, a target policy and a previous output, audited on the DirectRunner
- * and on an embedded Flink cluster: every table equal row for row. Runs with the runner on the
- * classpath ({@code mvn -Pflink}); skipped otherwise.
+ * and on an embedded Flink or Spark cluster: every table equal row for row. Each runs with its
+ * runner on the classpath ({@code mvn -Pflink}, {@code mvn -Pspark}); skipped otherwise.
  */
-@EnabledIf("flinkOnClasspath")
 class ClusterRunnerTablesTest {
   @TempDir static Path work;
   static Path fleet;
   static Path host;
   static Path previous;
 
-  static boolean flinkOnClasspath() {
+  static boolean onClasspath(String runnerClass) {
     try {
-      Class.forName("org.apache.beam.runners.flink.FlinkRunner");
+      Class.forName(runnerClass);
       return true;
     } catch (ClassNotFoundException e) {
       return false;
     }
+  }
+
+  static boolean flinkOnClasspath() {
+    return onClasspath("org.apache.beam.runners.flink.FlinkRunner");
+  }
+
+  static boolean sparkOnClasspath() {
+    return onClasspath("org.apache.beam.runners.spark.SparkRunner");
   }
 
   @BeforeAll
@@ -61,18 +68,29 @@ class ClusterRunnerTablesTest {
   }
 
   @Test
+  @EnabledIf("flinkOnClasspath")
   void flinkWritesTheSameTablesAsTheDirectRunner() throws Exception {
-    Path direct = work.resolve("direct");
-    Path flink = work.resolve("flink");
+    sameTables("flink", "FlinkRunner", "--flinkMaster=[local]", "--parallelism=2");
+  }
+
+  @Test
+  @EnabledIf("sparkOnClasspath")
+  void sparkWritesTheSameTablesAsTheDirectRunner() throws Exception {
+    sameTables("spark", "SparkRunner", "--sparkMaster=local[2]");
+  }
+
+  private static void sameTables(String name, String runner, String... runnerArgs) throws Exception {
+    Path direct = work.resolve("direct-" + name);
+    Path flink = work.resolve(name);
     AuditSummary d = audit("DirectRunner", direct);
-    AuditSummary f = audit("FlinkRunner", flink, "--flinkMaster=[local]", "--parallelism=2");
+    AuditSummary f = audit(runner, flink, runnerArgs);
     assertEquals(d.images(), f.images());
     assertEquals(d.verdictCounts(), f.verdictCounts(), "the same metrics");
     try (DuckDbTables a = new DuckDbTables(direct); DuckDbTables b = new DuckDbTables(flink)) {
       for (String table : AuditTables.ALL) {
         List<String> rowsA = rows(a, table);
         assertFalse(rowsA.isEmpty() && table.equals(AuditTables.STREAMS), table);
-        assertEquals(rowsA, rows(b, table), table + ": Flink and the DirectRunner differ");
+        assertEquals(rowsA, rows(b, table), table + ": " + runner + " and the DirectRunner differ");
       }
     }
     assertEquals(List.of("0.txt", "1.txt"), names(direct.resolve("baselines")));
