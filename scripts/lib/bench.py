@@ -28,7 +28,7 @@ GNU_TIME = "/usr/bin/time"
 S3PROXY_JAR = os.path.join(ROOT, "pipeline", "target", "s3proxy", "s3proxy.jar")
 GIB = 1 << 30
 
-ROWS = ("decompressor", "xenaudit", "xenaudit-policy", "xenaudit-Xmx256m", "verify-image", "xenaudit-full-read", "verify-stream-v2",
+ROWS = ("decompressor", "xenaudit", "xenaudit-policy", "xenaudit-flink", "xenaudit-spark", "xenaudit-Xmx256m", "verify-image", "xenaudit-full-read", "verify-stream-v2",
         "xenaudit-always-ranged", "xenaudit-sdk-gets", "xenaudit-read-through", "xenaudit-beam-s3")
 WORKLOADS = ("huge", "medium", "small", "gz", "zst", "s3", "fleet")
 # Issue 9: the fleet workload's heap, whatever the number of images.
@@ -51,6 +51,9 @@ TARGET_READ_PCT = 0.25
 TARGET_DECOMP = 1.3
 # Issue 9: pools, a target policy and a previous output together cost at most this over the default.
 TARGET_POLICY = 1.3
+# The cluster-runner rows: the same audit on an embedded Flink or Spark cluster on this machine.
+CLUSTER_ROWS = {"xenaudit-flink": ["--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=2"],
+                "xenaudit-spark": ["--runner=SparkRunner", "--sparkMaster=local[2]"]}
 # The xenaudit-policy row's pools: the first digit of the image number (guest-0001.xl -> pool 0).
 POLICY_POOL_KEY = r"guest-(\d)"
 
@@ -649,6 +652,9 @@ class Bench:
             rows.append(self.xenaudit(w, "xenaudit", files, image_bytes, pattern, keep=policy))
         if policy:
             rows.append(self.policy_row(w, files, image_bytes, pattern))
+        for name, extra in CLUSTER_ROWS.items():
+            if name in want and w in ("medium", "small"):
+                rows.append(self.xenaudit(w, name, files, image_bytes, pattern, extra=extra))
         if w == "huge" and "xenaudit-Xmx256m" in want and not (o.quick and o.rows is None):
             env = dict(os.environ)
             env["XENAUDIT_JAVA_OPTS"] = (env.get("XENAUDIT_JAVA_OPTS", "") + " -Xmx256m").strip()
