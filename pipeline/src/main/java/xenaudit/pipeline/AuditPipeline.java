@@ -115,7 +115,8 @@ public final class AuditPipeline {
   public static PipelineResult run(AuditOptions options) throws IOException {
     // Steps:
     // 1. Defaults: run id, S3 client that speaks to S3-compatible servers too, the runner's tuning.
-    // 2. Check every input pattern matches something: an empty audit is an error, not a success.
+    // 2. Check every input pattern matches something: an empty audit is an error, not a success
+    //    (in the driver on the DirectRunner; on a cluster the match runs in the job and fails it).
     //    The policy options (pools, target, previous output) are checked too.
     // 3. Audit every matched image (match, spread, parse): per-stream tables straight to temporary files.
     // 4. Pool baselines and drift, from the parse step's small per-pool and per-guest values.
@@ -136,16 +137,23 @@ public final class AuditPipeline {
 
     // 2
     AuditSettings settings = settings(options);
-    List<MatchResult.Metadata> matched = matchInputs(options.getInput());
-    matchedImages = matched.size();
-    matchedBytes = matched.stream().mapToLong(MatchResult.Metadata::sizeBytes).sum();
-
-    Pipeline p = Pipeline.create(options);
     String output = options.getOutput();
     String temp = PublishTables.tempDirectory(output, options.getAuditRunId());
+    AuditImages audit;
+    if (RunnerTuning.listInDriver(options)) {
+      List<MatchResult.Metadata> matched = matchInputs(options.getInput());
+      matchedImages = matched.size();
+      matchedBytes = matched.stream().mapToLong(MatchResult.Metadata::sizeBytes).sum();
+      audit = AuditImages.ofMatched(options.getInput(), matched, temp);
+    } else {
+      // The workers list: a graph holding a million objects would be hundreds of MB. A pattern
+      // that matches nothing still fails the job (EmptyMatchTreatment.DISALLOW).
+      audit = AuditImages.of(options.getInput(), temp);
+    }
+
+    Pipeline p = Pipeline.create(options);
     // 3
-    PCollectionTuple audited = p.apply("AuditImages",
-        AuditImages.ofMatched(options.getInput(), matched, temp).withSettings(settings));
+    PCollectionTuple audited = p.apply("AuditImages", audit.withSettings(settings));
     // 4
     PCollectionList<KV<String, String>> files = PCollectionList.of(audited.get(ParseImageFn.TABLE_FILES_OUT));
     if (settings.poolKey() != null) {

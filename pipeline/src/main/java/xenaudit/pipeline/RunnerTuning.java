@@ -35,6 +35,15 @@ final class RunnerTuning {
     }
   }
 
+  /**
+   * Whether the driver lists the inputs before the job: on the DirectRunner, so every image reaches
+   * the parse step in one bundle and an input that matches nothing is a one-line error before the
+   * job; on a cluster the job lists them itself, split across workers.
+   */
+  static boolean listInDriver(AuditOptions options) {
+    return direct(options);
+  }
+
   /** Buckets the drift join uses: the DirectRunner runs a bundle (and writes a file) per key. */
   static int driftBuckets(AuditOptions options) {
     return direct(options) ? 1 : ComputeDrift.DEFAULT_BUCKETS;

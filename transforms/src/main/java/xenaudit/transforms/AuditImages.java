@@ -12,6 +12,7 @@ import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.io.fs.MetadataCoderV2;
 import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Distinct;
 import org.apache.beam.sdk.transforms.FlatMapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -22,6 +23,7 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.sdk.values.TypeDescriptor;
+import org.apache.beam.sdk.values.TypeDescriptors;
 import xenaudit.policy.FeatureSnapshot;
 import xenaudit.policy.PoolBaseline;
 
@@ -101,7 +103,11 @@ public class AuditImages extends PTransform<PBegin, PCollectionTuple> {
               : input
                   .apply("CreatePatterns", Create.of(patterns))
                   // A pattern that matches nothing fails the job: an empty audit is never a success.
-                  .apply("MatchImages", FileIO.matchAll().withEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW));
+                  .apply("MatchImages", FileIO.matchAll().withEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW))
+                  // An object two patterns match is audited once: one streams row per object.
+                  .apply("OncePerObject", Distinct.withRepresentativeValueFn(
+                          (MatchResult.Metadata m) -> m.resourceId().toString())
+                      .withRepresentativeType(TypeDescriptors.strings()));
       // One huge image must not hold back the ones listed after it on the same worker.
       objects = listed.apply("SpreadImages", settings.spreadBuckets() == 0
           ? Reshuffle.<MatchResult.Metadata>viaRandomKey()
