@@ -83,10 +83,6 @@ public final class Features {
     return f.attributes().indexOf('|') >= 0;
   }
 
-  /** "cpuid" or "msr". */
-  public static String source(CpuFeature f) {
-    return f.msr() ? "msr" : "cpuid";
-  }
 
   private static String tableCrc() {
     try (InputStream in = CpuFeature.class.getResourceAsStream("cpufeatureset.tsv")) {

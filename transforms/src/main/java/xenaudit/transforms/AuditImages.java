@@ -80,7 +80,7 @@ public class AuditImages extends PTransform<PBegin, PCollectionTuple> {
 
   private static String directory(String d) {
     checkArgument(d != null && !d.isEmpty(), "a temporary directory is required");
-    return d.endsWith("/") ? d : d + "/";
+    return AuditTables.folder(d);
   }
 
   @Override

@@ -37,9 +37,14 @@ public final class AuditTables {
 
   private AuditTables() {}
 
+  /** A folder (local path or any Beam URI) ending in exactly one '/'. */
+  static String folder(String dir) {
+    return dir.endsWith("/") ? dir : dir + "/";
+  }
+
   /** {@code <output>/<table>/}. */
   public static String directory(String output, String table) {
-    return (output.endsWith("/") ? output : output + "/") + table + "/";
+    return folder(output) + table + "/";
   }
 
   /**
@@ -48,7 +53,7 @@ public final class AuditTables {
    * {@code %XX}, so a pool named {@code ../x} or {@code a/b} stays one file in that folder.
    */
   public static String baselineFile(String output, String pool) {
-    return (output.endsWith("/") ? output : output + "/") + "baselines/" + fileName(pool) + ".txt";
+    return folder(output) + "baselines/" + fileName(pool) + ".txt";
   }
 
   static String fileName(String name) {

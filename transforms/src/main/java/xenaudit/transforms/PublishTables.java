@@ -47,7 +47,7 @@ public class PublishTables extends PTransform<PCollection<KV<String, String>>, P
 
   /** Where a run writes its files before they are published: under the output, one folder per run. */
   public static String tempDirectory(String output, String runId) {
-    return (output.endsWith("/") ? output : output + "/") + ".xenaudit-temp/" + AuditTables.fileName(runId) + "/";
+    return AuditTables.folder(output) + ".xenaudit-temp/" + AuditTables.fileName(runId) + "/";
   }
 
   @Override

@@ -24,7 +24,7 @@ import org.apache.beam.sdk.values.KV;
  * <p>Not thread-safe: one thread writes at a time. {@link #row(String)} hands out the table's one
  * reusable record: the Parquet writer copies its values into column buffers on {@link #write}.
  */
-final class TableFiles implements AutoCloseable {
+final class TableFiles {
   /** Bytes buffered per table before a row group is flushed; bounds memory per open file. */
   static final int ROW_GROUP_BYTES = 8 << 20;
 
@@ -85,10 +85,5 @@ final class TableFiles implements AutoCloseable {
     List<KV<String, String>> out = new ArrayList<>(written);
     written.clear();
     return out;
-  }
-
-  @Override
-  public void close() throws IOException {
-    finish();
   }
 }
