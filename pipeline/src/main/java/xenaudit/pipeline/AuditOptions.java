@@ -105,8 +105,17 @@ public interface AuditOptions extends S3Options, S3ReadOptions {
   void setTargetPolicy(String value);
 
   @Description(
-      "An earlier run's --output: writes policy_drift, the features that appeared or disappeared per guest "
-          + "(matched by guest_id) and the guests new or gone since then.")
+      "The date this audit is filed under, YYYY-MM-DD: every table is written to <output>/<table>/audit_date=DATE/, "
+          + "replacing that date's partition and nothing else. Default: today (UTC).")
+  String getAuditDate();
+
+  void setAuditDate(String value);
+
+  @Description(
+      "An earlier audit to compare with: writes policy_drift, the features that appeared or disappeared per "
+          + "guest (matched by guest_id) and the guests new or gone since then. 'auto': the newest date "
+          + "partition under --output earlier than --auditDate (none yet: no drift, a note). A path: an earlier "
+          + "run's --output, whose newest partition (earlier than --auditDate when it is this --output) is read.")
   String getPreviousOutput();
 
   void setPreviousOutput(String value);

@@ -97,22 +97,25 @@ public final class AuditPipeline {
     return s == null ? "" : s.lines().findFirst().orElse("").trim();
   }
 
-  /** Runs the job to completion, then makes sure every table has at least one file. */
+  /** A started job and what it was started with. */
+  private record Job(PipelineResult result, AuditSettings settings, String auditDate, PreviousOutput previous) {}
+
+  /** Runs the job to completion; its tables are then published. */
   public static AuditSummary runAndWait(AuditOptions options) throws IOException {
-    PipelineResult result = run(options);
+    Job job = start(options);
     PipelineResult.State state;
     try (ProgressLine progress = options.getProgress() && RunnerTuning.direct(options)
         ? ProgressLine.start(System.err, matchedImages, matchedBytes) : null) {
-      state = result.waitUntilFinish();
+      state = job.result().waitUntilFinish();
     }
     if (state != PipelineResult.State.DONE) {
       throw new IOException("the audit job ended in state " + state);
     }
-    return AuditSummary.of(result, options.getOutput(), tables(options));
+    return AuditSummary.of(job.result(), options.getOutput(), job.auditDate(), tables(job.settings()));
   }
 
   /** Builds and starts the job; returns without waiting. */
-  public static PipelineResult run(AuditOptions options) throws IOException {
+  private static Job start(AuditOptions options) throws IOException {
     // Steps:
     // 1. Defaults: run id, S3 client that speaks to S3-compatible servers too, the runner's tuning.
     // 2. Check every input pattern matches something: an empty audit is an error, not a success
@@ -120,7 +123,7 @@ public final class AuditPipeline {
     //    The policy options (pools, target, previous output) are checked too.
     // 3. Audit every matched image (match, spread, parse): per-stream tables straight to temporary files.
     // 4. Pool baselines and drift, from the parse step's small per-pool and per-guest values.
-    // 5. Move every table's files into <output>/<table>/ once all are written.
+    // 5. Once all are written, publish them as the date's partitions <output>/<table>/audit_date=D/.
     if (options.getAuditRunId() == null || options.getAuditRunId().isEmpty()) {
       options.setAuditRunId(RUN_ID.format(Instant.now()) + "-" + UUID.randomUUID().toString().substring(0, 8));
     }
@@ -136,8 +139,15 @@ public final class AuditPipeline {
     FileSystems.setDefaultPipelineOptions(options);
 
     // 2
-    AuditSettings settings = settings(options);
+    String auditDate = AuditDate.of(options.getAuditDate());
     String output = options.getOutput();
+    PreviousOutput previous = previous(options, auditDate);
+    AuditSettings settings = settings(options).withDrift(previous != null);
+    int recovered = PublishTables.recoverInterrupted(output);
+    if (recovered > 0) {
+      System.err.printf("xenaudit: finished publishing %d earlier run(s) of %s that were stopped while publishing%n",
+          recovered, output);
+    }
     String temp = PublishTables.tempDirectory(output, options.getAuditRunId());
     AuditImages audit;
     if (RunnerTuning.listInDriver(options)) {
@@ -158,17 +168,30 @@ public final class AuditPipeline {
     PCollectionList<KV<String, String>> files = PCollectionList.of(audited.get(ParseImageFn.TABLE_FILES_OUT));
     if (settings.poolKey() != null) {
       files = files.and(audited.get(ParseImageFn.POOLS_OUT)
-          .apply("ComputePoolBaselines", ComputePoolBaselines.to(output, temp)));
+          .apply("ComputePoolBaselines", ComputePoolBaselines.in(temp)));
     }
     if (settings.drift()) {
       files = files.and(audited.get(ParseImageFn.SNAPSHOTS_OUT)
-          .apply("ComputeDrift", ComputeDrift.against(options.getPreviousOutput(), temp)
+          .apply("ComputeDrift", ComputeDrift.against(previous.features(), temp)
               .withBuckets(RunnerTuning.driftBuckets(options))));
     }
     // 5
     files.apply("AllTableFiles", Flatten.pCollections())
-        .apply("PublishTables", PublishTables.to(output, temp, tables(options)));
-    return p.run();
+        .apply("PublishTables", PublishTables.to(output, temp, auditDate, options.getAuditRunId(), tables(settings)));
+    return new Job(p.run(), settings, auditDate, previous);
+  }
+
+  /** --previousOutput resolved to a date partition; null without one (or with auto on a first run). */
+  private static PreviousOutput previous(AuditOptions options, String auditDate) throws IOException {
+    if (!set(options.getPreviousOutput())) {
+      return null;
+    }
+    PreviousOutput p = PreviousOutput.resolve(options.getPreviousOutput(), options.getOutput(), auditDate);
+    if (p == null) {
+      System.err.printf("xenaudit: no audit before %s under %s yet: no policy_drift this time (--previousOutput=auto)%n",
+          auditDate, options.getOutput());
+    }
+    return p;
   }
 
   /**
@@ -191,23 +214,19 @@ public final class AuditPipeline {
     if (set(options.getTargetPolicy())) {
       s = s.withTarget(TargetPolicies.read(options.getTargetPolicy()));
     }
-    if (set(options.getPreviousOutput())) {
-      PreviousOutput.check(options.getPreviousOutput());
-      s = s.withDrift(true);
-    }
     return s;
   }
 
-  /** The tables a run with these options writes. */
-  static List<String> tables(AuditOptions options) {
+  /** The tables a run with these settings writes. */
+  static List<String> tables(AuditSettings settings) {
     List<String> tables = new ArrayList<>(AuditTables.ALWAYS);
-    if (set(options.getPoolKey())) {
+    if (settings.poolKey() != null) {
       tables.add(AuditTables.POOL_BASELINE);
     }
-    if (set(options.getTargetPolicy())) {
+    if (settings.target() != null) {
       tables.addAll(List.of(AuditTables.MIGRATION_CHECK, AuditTables.MIGRATION_BLOCKERS));
     }
-    if (set(options.getPreviousOutput())) {
+    if (settings.drift()) {
       tables.add(AuditTables.POLICY_DRIFT);
     }
     return tables;

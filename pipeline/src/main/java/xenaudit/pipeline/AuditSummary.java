@@ -21,9 +21,9 @@ public record AuditSummary(
     long valid, long invalid, long unreadable, long withPolicy, long bytesRead,
     Map<String, Long> findingCounts, String output, long s3Requests, long s3BytesFetched,
     Map<String, Long> verdictCounts, long withoutPool, long migrationCompatible, long migrationBlocked,
-    List<String> tables) {
+    String auditDate, List<String> tables) {
 
-  static AuditSummary of(PipelineResult result, String output, List<String> tables) {
+  static AuditSummary of(PipelineResult result, String output, String auditDate, List<String> tables) {
     Map<String, Long> ours = counters(result, ParseImageFn.METRICS);
     return new AuditSummary(
         ours.getOrDefault("images_valid", 0L),
@@ -39,6 +39,7 @@ public record AuditSummary(
         ours.getOrDefault("guests_without_pool", 0L),
         ours.getOrDefault("migration_compatible", 0L),
         ours.getOrDefault("migration_blocked", 0L),
+        auditDate,
         List.copyOf(tables));
   }
 
@@ -98,9 +99,9 @@ public record AuditSummary(
     if (migrationCompatible + migrationBlocked > 0) {
       out.printf("  migration check: %d compatible, %d blocked%n", migrationCompatible, migrationBlocked);
     }
-    out.println("  tables:");
+    out.println("  tables (audit date " + auditDate + "):");
     for (String t : tables) {
-      out.println("    " + AuditTables.directory(output, t));
+      out.println("    " + AuditTables.partition(output, t, auditDate));
     }
   }
 }

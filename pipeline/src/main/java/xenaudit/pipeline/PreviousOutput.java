@@ -7,23 +7,70 @@ import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
 import xenaudit.transforms.AuditTables;
 
-/** Checks --previousOutput is an audit output before the job starts (drift reads its cpuid_features). */
-final class PreviousOutput {
-  private PreviousOutput() {}
+/**
+ * Which earlier audit drift compares with: a date partition of an output's {@code cpuid_features},
+ * found before the job starts (so a wrong path is an error before any image is read).
+ *
+ * @param root the earlier run's output
+ * @param auditDate the date of its partition that is read
+ */
+record PreviousOutput(String root, String auditDate) {
+  static final String AUTO = "auto";
 
-  static void check(String dir) throws IOException {
+  /** The cpuid_features partition drift reads. */
+  String features() {
+    return AuditTables.partition(root, AuditTables.CPUID_FEATURES, auditDate);
+  }
+
+  /**
+   * @param option --previousOutput: {@code auto} or an earlier run's output
+   * @return the partition to read; null for {@code auto} when no earlier date exists yet (a first run)
+   */
+  static PreviousOutput resolve(String option, String output, String auditDate) throws IOException {
+    boolean auto = option.equals(AUTO);
+    String root = auto ? output : option;
+    boolean sameOutput = auto || AuditTables.directory(root, "").equals(AuditTables.directory(output, ""));
+    String newest = null;
     for (String table : List.of(AuditTables.STREAMS, AuditTables.CPUID_FEATURES)) {
-      String pattern = AuditTables.directory(dir, table) + "*.parquet";
+      String pattern = AuditTables.directory(root, table) + AuditTables.DATE_KEY + "=*/*.parquet";
       MatchResult m;
       try {
         m = FileSystems.match(List.of(pattern), EmptyMatchTreatment.ALLOW).get(0);
       } catch (IOException e) {
-        throw new IllegalArgumentException("--previousOutput " + dir + " cannot be listed: " + AuditPipeline.rootCause(e), e);
+        throw new IllegalArgumentException("--previousOutput " + root + " cannot be listed: " + AuditPipeline.rootCause(e), e);
       }
-      if (m.status() != MatchResult.Status.OK || m.metadata().isEmpty()) {
-        throw new IllegalArgumentException("--previousOutput " + dir + " is not an audit output: it has no "
-            + table + "/*.parquet (give the --output of an earlier xenaudit run)");
+      String newestHere = null;
+      if (m.status() == MatchResult.Status.OK) {
+        for (MatchResult.Metadata f : m.metadata()) {
+          String date = dateOf(f.resourceId().toString());
+          if (date != null && (!sameOutput || date.compareTo(auditDate) < 0)
+              && (newestHere == null || date.compareTo(newestHere) > 0)) {
+            newestHere = date;
+          }
+        }
       }
+      if (newestHere == null) {
+        if (auto) {
+          return null;
+        }
+        throw new IllegalArgumentException("--previousOutput " + root + " is not an audit output: it has no "
+            + table + "/" + AuditTables.DATE_KEY + "=*/*.parquet" + (sameOutput ? " earlier than " + auditDate : "")
+            + " (give the --output of an earlier xenaudit run, or auto)");
+      }
+      newest = newest == null || newestHere.compareTo(newest) < 0 ? newestHere : newest;
     }
+    return new PreviousOutput(root, newest);
+  }
+
+  /** The YYYY-MM-DD of {@code .../audit_date=YYYY-MM-DD/file}, or null. */
+  static String dateOf(String path) {
+    String key = "/" + AuditTables.DATE_KEY + "=";
+    int at = path.lastIndexOf(key);
+    if (at < 0) {
+      return null;
+    }
+    int end = path.indexOf('/', at + key.length());
+    String date = end < 0 ? null : path.substring(at + key.length(), end);
+    return date != null && AuditDate.valid(date) ? date : null;
   }
 }

@@ -68,9 +68,15 @@ class AuditPipelineTest {
     truth = entries.stream().collect(Collectors.toMap(ManifestEntry::file, e -> e));
   }
 
+  /** The audit date of the tests' runs, unless one gives its own. */
+  static final String DATE = "2026-01-15";
+
   static AuditOptions options(String input, String output, List<String> extra) {
     List<String> args = new ArrayList<>(List.of("--runner=DirectRunner", "--targetParallelism=2",
         "--input=" + input, "--output=" + output, "--auditRunId=test-run"));
+    if (extra.stream().noneMatch(a -> a.startsWith("--auditDate="))) {
+      args.add("--auditDate=" + DATE);
+    }
     args.addAll(extra);
     PipelineOptionsFactory.register(AuditOptions.class);
     return PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).withValidation().as(AuditOptions.class);
@@ -115,7 +121,7 @@ class AuditPipelineTest {
     assertFalse(expected.isEmpty(), "the fleet has invalid archives");
     String sql = Files.readString(Path.of("..", "scripts", "queries", "invalid-archives.duckdb.sql"));
     Map<String, Long> got = new java.util.TreeMap<>();
-    for (Map<String, Object> r : db.query(sql.replace("'OUT/", "'" + out.toAbsolutePath() + "/"))) {
+    for (Map<String, Object> r : db.query(PolicyTablesTest.forOutput(sql, out, DATE))) {
       got.put((String) r.get("code"), (Long) r.get("archives"));
     }
     Map<String, Long> want = new java.util.TreeMap<>();
@@ -127,14 +133,14 @@ class AuditPipelineTest {
   private static void checkTsxQuery(DuckDbTables db, Path out) throws Exception {
     String sql = String.join("\n",
         "SELECT s.guest_id, s.guest_name, s.source_uri",
-        "FROM read_parquet('OUT/streams/*.parquet') s",
-        "JOIN read_parquet('OUT/cpuid_policy/*.parquet') c USING (guest_id, source_uri)",
+        "FROM read_parquet('OUT/streams/audit_date=DATE/*.parquet') s",
+        "JOIN read_parquet('OUT/cpuid_policy/audit_date=DATE/*.parquet') c USING (guest_id, source_uri)",
         "WHERE c.leaf = 7 AND c.subleaf = 0 AND (c.ebx >> 11) & 1 = 1",
-        "  AND NOT EXISTS (SELECT 1 FROM read_parquet('OUT/msr_policy/*.parquet') m",
+        "  AND NOT EXISTS (SELECT 1 FROM read_parquet('OUT/msr_policy/audit_date=DATE/*.parquet') m",
         "                  WHERE m.source_uri = s.source_uri AND m.msr_index = 266 AND (m.value >> 8) & 1 = 1);");
     String readme = Files.readString(Path.of("..", "README.md"));
     assertTrue(readme.contains(sql), "the README shows this query");
-    java.util.Set<String> got = db.query(sql.replace("OUT/", out.toAbsolutePath() + "/")).stream()
+    java.util.Set<String> got = db.query(PolicyTablesTest.forOutput(sql, out, DATE)).stream()
         .map(r -> fileName(r.get("source_uri"))).filter(f -> truth.get(f).corruption() == null)
         .collect(Collectors.toSet());
     java.util.Set<String> expected = truth.values().stream().filter(e -> e.corruption() == null)
@@ -194,6 +200,20 @@ class AuditPipelineTest {
         assertEquals(0, db.rows(AuditTables.CPUID_POLICY, "").size());
         assertEquals(0, db.rows(AuditTables.FINDINGS, "").size());
       }
+      // On S3 too: the same date again replaces its partition (one copy of each row), the next date
+      // adds one beside it, and --previousOutput=auto finds the earlier date.
+      AuditPipeline.runAndWait(options("s3://archive/images/fleet/" + v2, "s3://audit/run-v2", s3.beamArgs()));
+      List<String> next = new ArrayList<>(s3.beamArgs());
+      next.addAll(List.of("--auditDate=2026-01-16", "--previousOutput=auto"));
+      AuditSummary nextDay = AuditPipeline.runAndWait(options("s3://archive/images/fleet/" + v2, "s3://audit/run-v2", next));
+      assertTrue(nextDay.tables().contains(AuditTables.POLICY_DRIFT), "auto found " + DATE);
+      try (DuckDbTables first = new DuckDbTables(outBucket.resolve("run-v2"), DATE);
+          DuckDbTables second = new DuckDbTables(outBucket.resolve("run-v2"), "2026-01-16")) {
+        assertEquals(1, first.rows(AuditTables.STREAMS, "").size(), "a rerun of the date leaves one copy");
+        assertEquals(1, second.rows(AuditTables.STREAMS, "").size());
+        assertEquals(0, second.rows(AuditTables.POLICY_DRIFT, "").size(), "the same guest: no drift");
+      }
+      assertFalse(Files.exists(outBucket.resolve("run-v2").resolve(".xenaudit-temp")), "no temporary objects left");
     }
   }
 

@@ -16,14 +16,22 @@ import java.util.Map;
 final class DuckDbTables implements AutoCloseable {
   private final Connection db;
   private final Path output;
+  private final String auditDate;
 
+  /** Every date partition of the output's tables. */
   DuckDbTables(Path output) throws SQLException {
+    this(output, null);
+  }
+
+  /** One date's partitions. */
+  DuckDbTables(Path output, String auditDate) throws SQLException {
     this.db = DriverManager.getConnection("jdbc:duckdb:");
     this.output = output;
+    this.auditDate = auditDate;
   }
 
   String glob(String table) {
-    return output.resolve(table).toAbsolutePath() + "/**/*.parquet";
+    return output.resolve(table).toAbsolutePath() + (auditDate == null ? "/**/*.parquet" : "/audit_date=" + auditDate + "/*.parquet");
   }
 
   /** Column name to Parquet physical type, in file order, as DuckDB's parquet_schema reports it. */

@@ -223,9 +223,9 @@ class PolicyTablesTest {
           + db.glob(AuditTables.POOL_BASELINE) + "') WHERE pool = 'pool-1' AND guest_count = 0 AND present IS NULL"
           + " AND guests_with_feature = 0"));
     }
-    assertFalse(Files.exists(out.resolve("baselines").resolve("pool-1.txt")), "no policy, no baseline file");
+    assertFalse(Files.exists(out.resolve("baselines").resolve("audit_date=" + AuditPipelineTest.DATE).resolve("pool-1.txt")), "no policy, no baseline file");
     for (int pool = 0; pool < 3; pool += 2) {
-      Path file = out.resolve("baselines").resolve("pool-" + pool + ".txt");
+      Path file = out.resolve("baselines").resolve("audit_date=" + AuditPipelineTest.DATE).resolve("pool-" + pool + ".txt");
       TargetPolicy t = TargetPolicy.parse(file.toString(), Files.readString(file));
       assertFalse(t.forGuest(GuestType.X86_HVM).leaves().isEmpty(), file.toString());
     }
@@ -278,7 +278,10 @@ class PolicyTablesTest {
     }
   }
 
-  /** A second run over a changed fleet: drift equals a full join of the two runs' feature tables. */
+  /**
+   * The next day's run over a changed fleet, into the same output with --previousOutput=auto: drift
+   * equals a full join of the two dates' feature tables.
+   */
   @Test
   void driftFindsExactlyTheFeaturesThatChanged() throws Exception {
     Path fleet2 = work.resolve("fleet-2");
@@ -295,10 +298,14 @@ class PolicyTablesTest {
     }
     GuestSpec newcomer = GuestSpec.of("new-guest", "0b4e1f3a-aaaa-4bbb-8ccc-00000000beef").withMemory(4L << 20);
     write(fleet2, 99, newcomer);
-    Path out2 = work.resolve("out-2");
-    AuditPipeline.runAndWait(AuditPipelineTest.options(fleet2 + "/*/*", out2.toString(),
-        List.of("--previousOutput=" + out)));
-    try (DuckDbTables before = new DuckDbTables(out); DuckDbTables after = new DuckDbTables(out2)) {
+    Path nightly = work.resolve("nightly");
+    copyTree(out, nightly);
+    String nextDay = "2026-01-16";
+    AuditSummary summary = AuditPipeline.runAndWait(AuditPipelineTest.options(fleet2 + "/*/*", nightly.toString(),
+        List.of("--previousOutput=auto", "--auditDate=" + nextDay)));
+    assertTrue(summary.tables().contains(AuditTables.POLICY_DRIFT));
+    try (DuckDbTables before = new DuckDbTables(nightly, AuditPipelineTest.DATE);
+        DuckDbTables after = new DuckDbTables(nightly, nextDay)) {
       String sql = String.join("\n",
           "WITH a AS (SELECT guest_id, feature, present, source_uri FROM read_parquet('"
               + before.glob(AuditTables.CPUID_FEATURES) + "')),",
@@ -325,9 +332,18 @@ class PolicyTablesTest {
           + "') WHERE source_uri LIKE '%/" + SampleFleet.fileName(0, specs.get(0)) + "'").get(0).get("guest_id");
       assertTrue(got.contains(goneId + " null guest_gone"), got::toString);
       assertTrue(got.contains(newcomer.uuid() + " null guest_new"), got::toString);
-      List<Map<String, Object>> readme = run(after, out2, readmeQuery("What changed since the last run"));
+      List<Map<String, Object>> readme = after.query(forOutput(readmeQuery("What changed since the last run"), nightly, nextDay));
       assertEquals(got.size(), readme.size(), "the README's drift query lists every change");
-      assertEquals(got.size(), run(after, out2, queryFile("drift")).size(), "scripts/queries/drift lists every change");
+      assertEquals(got.size(), after.query(forOutput(queryFile("drift"), nightly, nextDay)).size(),
+          "scripts/queries/drift lists every change");
+    }
+  }
+
+  static void copyTree(Path from, Path to) throws IOException {
+    try (java.util.stream.Stream<Path> all = Files.walk(from)) {
+      for (Path p : (Iterable<Path>) all::iterator) {
+        Files.copy(p, to.resolve(from.relativize(p).toString()));
+      }
     }
   }
 
@@ -346,7 +362,13 @@ class PolicyTablesTest {
   }
 
   static List<Map<String, Object>> run(DuckDbTables db, Path output, String query) throws Exception {
-    return db.query(query.replace("'OUT/", "'" + output.toAbsolutePath() + "/"));
+    return db.query(forOutput(query, output, AuditPipelineTest.DATE));
+  }
+
+  /** A query as printed (OUT and DATE to replace) for an output and audit date. */
+  static String forOutput(String query, Path output, String date) {
+    assertTrue(query.contains("OUT/") && query.contains("audit_date=DATE"), "the query reads one date: " + query);
+    return query.replace("'OUT/", "'" + output.toAbsolutePath() + "/").replace("audit_date=DATE", "audit_date=" + date);
   }
 
   /** Every DuckDB query the README shows for the policy tables runs, and answers what it says. */

@@ -33,6 +33,17 @@ public final class AuditTables {
   public static final List<String> ALL = List.of(STREAMS, CPUID_POLICY, MSR_POLICY, FINDINGS, CPUID_FEATURES,
       GUEST_SECURITY, POOL_BASELINE, MIGRATION_CHECK, MIGRATION_BLOCKERS, POLICY_DRIFT);
 
+  /** Folders beside the tables, partitioned by date like them: pool baselines as text, the HTML report. */
+  public static final String BASELINES = "baselines";
+  public static final String REPORT = "report";
+
+  /** Every dated folder a run publishes or replaces: the tables, the baselines, the report. */
+  public static final List<String> FOLDERS = java.util.stream.Stream
+      .concat(ALL.stream(), java.util.stream.Stream.of(BASELINES, REPORT)).toList();
+
+  /** Hive-style partition key: {@code <table>/audit_date=YYYY-MM-DD/}. */
+  public static final String DATE_KEY = "audit_date";
+
   private static final Map<String, Schema> SCHEMAS = new ConcurrentHashMap<>();
 
   private AuditTables() {}
@@ -47,13 +58,18 @@ public final class AuditTables {
     return folder(output) + table + "/";
   }
 
+  /** {@code <output>/<folder>/audit_date=<date>/}: one audit date's part of a table (or of baselines, report). */
+  public static String partition(String output, String folder, String auditDate) {
+    return directory(output, folder) + DATE_KEY + "=" + auditDate + "/";
+  }
+
   /**
-   * {@code <output>/baselines/<pool>.txt}. The pool name comes from object URIs, so it is data, never
+   * {@code <baselines>/<pool>.txt}. The pool name comes from object URIs, so it is data, never
    * a path: every byte outside {@code [A-Za-z0-9_-]} (and a dot that would lead) is escaped as
    * {@code %XX}, so a pool named {@code ../x} or {@code a/b} stays one file in that folder.
    */
-  public static String baselineFile(String output, String pool) {
-    return folder(output) + "baselines/" + fileName(pool) + ".txt";
+  public static String baselineFile(String baselines, String pool) {
+    return folder(baselines) + fileName(pool) + ".txt";
   }
 
   static String fileName(String name) {

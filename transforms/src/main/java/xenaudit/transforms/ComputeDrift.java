@@ -41,19 +41,22 @@ public class ComputeDrift
   /** Buckets guests are joined in, by default: a bucket's guests are compared in one worker's memory. */
   public static final int DEFAULT_BUCKETS = 4096;
 
-  private final String previousOutput;
+  private final String previousFeatures;
   private final String tempDirectory;
   private final int buckets;
 
-  private ComputeDrift(String previousOutput, String tempDirectory, int buckets) {
-    this.previousOutput = previousOutput;
+  private ComputeDrift(String previousFeatures, String tempDirectory, int buckets) {
+    this.previousFeatures = previousFeatures;
     this.tempDirectory = tempDirectory;
     this.buckets = buckets;
   }
 
-  /** @param previousOutput an earlier run's --output (its cpuid_features table is read) */
-  public static ComputeDrift against(String previousOutput, String tempDirectory) {
-    return new ComputeDrift(previousOutput, tempDirectory, DEFAULT_BUCKETS);
+  /**
+   * @param previousFeatures the folder of an earlier run's {@code cpuid_features} files: one date
+   *     partition ({@code <output>/cpuid_features/audit_date=D/}), every Parquet file under it is read
+   */
+  public static ComputeDrift against(String previousFeatures, String tempDirectory) {
+    return new ComputeDrift(previousFeatures, tempDirectory, DEFAULT_BUCKETS);
   }
 
   /**
@@ -65,7 +68,7 @@ public class ComputeDrift
     if (n < 1) {
       throw new IllegalArgumentException("drift buckets must be at least 1, got " + n);
     }
-    return new ComputeDrift(previousOutput, tempDirectory, n);
+    return new ComputeDrift(previousFeatures, tempDirectory, n);
   }
 
   @Override
@@ -73,7 +76,7 @@ public class ComputeDrift
     KvCoder<String, FeatureSnapshot> coder = KvCoder.of(StringUtf8Coder.of(), FeatureSnapshotCoder.of());
     PCollection<KV<String, FeatureSnapshot>> previous = current.getPipeline()
         .apply("MatchPrevious", FileIO.match()
-            .filepattern(AuditTables.directory(previousOutput, AuditTables.CPUID_FEATURES) + "**.parquet")
+            .filepattern(AuditTables.folder(previousFeatures) + "**.parquet")
             .withEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW))
         .apply("ReadPrevious", ParDo.of(new ReadSnapshotsFn()))
         .setCoder(coder);

@@ -20,21 +20,20 @@ import xenaudit.policy.PoolBaseline;
 /**
  * Per pool, merges the parse step's baseline accumulators into the pool's baseline: rows of {@code
  * pool_baseline} (written like every table, through temporary files) and {@code
- * <output>/baselines/<pool>.txt}, the baseline in {@code xen-cpuid -p} form to feed back as a
- * {@code --targetPolicy}.
+ * baselines/audit_date=D/<pool>.txt}, the baseline in {@code xen-cpuid -p} form to feed back as a
+ * {@code --targetPolicy}; both reach their place through {@link PublishTables}.
  */
 public class ComputePoolBaselines
     extends PTransform<PCollection<KV<String, PoolBaseline>>, PCollection<KV<String, String>>> {
-  private final String output;
   private final String tempDirectory;
 
-  private ComputePoolBaselines(String output, String tempDirectory) {
-    this.output = output;
+  private ComputePoolBaselines(String tempDirectory) {
     this.tempDirectory = tempDirectory;
   }
 
-  public static ComputePoolBaselines to(String output, String tempDirectory) {
-    return new ComputePoolBaselines(output, tempDirectory);
+  /** @param tempDirectory the run's temporary folder ({@link PublishTables#tempDirectory}) */
+  public static ComputePoolBaselines in(String tempDirectory) {
+    return new ComputePoolBaselines(tempDirectory);
   }
 
   @Override
@@ -42,21 +41,22 @@ public class ComputePoolBaselines
     SerializableBiFunction<PoolBaseline, PoolBaseline, PoolBaseline> merge = PoolBaseline::merge;
     return parts
         .apply("MergePools", Combine.perKey(Combine.BinaryCombineFn.of(merge)))
-        .apply("WriteBaselines", ParDo.of(new BaselineRowsFn(output, tempDirectory)))
+        .apply("WriteBaselines", ParDo.of(new BaselineRowsFn(tempDirectory)))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()));
   }
 
   /** The pool's rows, and its policy file (when the pool has a guest with a policy). */
   static class BaselineRowsFn extends WriteTableFn<KV<String, PoolBaseline>> {
-    private final String output;
+    private final String baselines;
 
-    BaselineRowsFn(String output, String tempDirectory) {
+    BaselineRowsFn(String tempDirectory) {
       super(AuditTables.POOL_BASELINE, tempDirectory);
-      this.output = output;
+      this.baselines = tempDirectory + AuditTables.BASELINES + "/";
     }
 
     @ProcessElement
-    public void process(@Element KV<String, PoolBaseline> pool) throws IOException {
+    public void process(@Element KV<String, PoolBaseline> pool, OutputReceiver<KV<String, String>> out)
+        throws IOException {
       PoolBaseline b = pool.getValue();
       GenericRecord g = row();
       g.put("pool", pool.getKey());
@@ -68,11 +68,13 @@ public class ComputePoolBaselines
         write(g);
       }
       if (b.guestCount() > 0) {
-        String file = AuditTables.baselineFile(output, pool.getKey());
+        // Named by pool, so a retried bundle rewrites the same file.
+        String file = AuditTables.baselineFile(baselines, pool.getKey());
         try (OutputStream o = Channels.newOutputStream(
             FileSystems.create(FileSystems.matchNewResource(file, false), "text/plain"))) {
           o.write(PolicyText.format(pool.getKey(), b.policy()).getBytes(StandardCharsets.UTF_8));
         }
+        out.output(KV.of(AuditTables.BASELINES, file));
       }
     }
   }

@@ -6,11 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.apache.beam.sdk.io.FileSystems;
-import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
-import org.apache.beam.sdk.io.fs.MatchResult;
-import org.apache.beam.sdk.io.fs.MoveOptions;
-import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.io.parquet.ParquetIO;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
@@ -23,26 +20,32 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PDone;
 
 /**
- * Once every table file of the job is written (their names arrive here, all under one key), moves
- * them from the temporary directory to {@code <output>/<table>/<table>-NNNNN-of-MMMMM.parquet},
- * after removing the files an earlier run left in those folders; a table of this run with no rows
- * gets one empty file with its schema, so queries over it work. Tables this run does not produce
- * (no --targetPolicy this time, say) lose their old files: the output is one run's, never a mix.
+ * Once every file of the job is written (their names arrive here, all under one key), publishes
+ * them as one audit date's partitions: {@code <output>/<table>/audit_date=D/<table>-<run>-NNNNN-of-MMMMM.parquet},
+ * {@code <output>/baselines/audit_date=D/<pool>.txt}. A table of this run with no rows gets one
+ * empty file with its schema, so queries over it work; a table this run does not produce (no
+ * --targetPolicy this time, say) loses that date's partition: a date holds one run's output,
+ * never a mix. Other dates are left as they are. {@link PartitionPublisher} does the switch.
  */
 public class PublishTables extends PTransform<PCollection<KV<String, String>>, PDone> {
   private final String output;
   private final String tempDirectory;
+  private final String auditDate;
+  private final String runId;
   private final List<String> tables;
 
-  private PublishTables(String output, String tempDirectory, List<String> tables) {
+  private PublishTables(String output, String tempDirectory, String auditDate, String runId, List<String> tables) {
     this.output = output;
     this.tempDirectory = tempDirectory;
+    this.auditDate = auditDate;
+    this.runId = runId;
     this.tables = tables;
   }
 
-  /** @param tables the tables this run produces (others' old files are removed) */
-  public static PublishTables to(String output, String tempDirectory, List<String> tables) {
-    return new PublishTables(output, tempDirectory, List.copyOf(tables));
+  /** @param tables the tables this run produces (others lose the date's partition) */
+  public static PublishTables to(String output, String tempDirectory, String auditDate, String runId,
+      List<String> tables) {
+    return new PublishTables(output, tempDirectory, auditDate, runId, List.copyOf(tables));
   }
 
   /** Where a run writes its files before they are published: under the output, one folder per run. */
@@ -50,92 +53,71 @@ public class PublishTables extends PTransform<PCollection<KV<String, String>>, P
     return AuditTables.folder(output) + ".xenaudit-temp/" + AuditTables.fileName(runId) + "/";
   }
 
+  /**
+   * Finishes publishing for runs that were killed in the middle of it (local outputs; see {@link
+   * LocalPartitions}). Call before a run starts.
+   *
+   * @return how many were finished
+   */
+  public static int recoverInterrupted(String output) throws IOException {
+    return PartitionPublisher.isLocal(output) ? LocalPartitions.recover(output) : 0;
+  }
+
   @Override
   public PDone expand(PCollection<KV<String, String>> files) {
     files
         .apply("OneKey", WithKeys.of(""))
         .apply("AllFiles", GroupByKey.create())
-        .apply("MoveIntoPlace", ParDo.of(new PublishFn(output, tempDirectory, tables)));
+        .apply("MoveIntoPlace", ParDo.of(new PublishFn(output, tempDirectory, auditDate, runId, tables)));
     return PDone.in(files.getPipeline());
   }
 
   static class PublishFn extends DoFn<KV<String, Iterable<KV<String, String>>>, Void> {
     private final String output;
     private final String tempDirectory;
+    private final String auditDate;
+    private final String runId;
     private final List<String> tables;
 
-    PublishFn(String output, String tempDirectory, List<String> tables) {
+    PublishFn(String output, String tempDirectory, String auditDate, String runId, List<String> tables) {
       this.output = output;
       this.tempDirectory = tempDirectory;
+      this.auditDate = auditDate;
+      this.runId = runId;
       this.tables = tables;
     }
 
     @ProcessElement
     public void process(@Element KV<String, Iterable<KV<String, String>>> all) throws IOException {
-      Map<String, List<String>> byTable = new TreeMap<>();
+      // A set: a retried bundle may name its file again (baselines are named by pool).
+      Map<String, TreeSet<String>> byFolder = new TreeMap<>();
       for (KV<String, String> f : all.getValue()) {
-        byTable.computeIfAbsent(f.getKey(), t -> new ArrayList<>()).add(f.getValue());
+        byFolder.computeIfAbsent(f.getKey(), t -> new TreeSet<>()).add(f.getValue());
       }
-      for (String table : AuditTables.ALL) {
-        String dir = AuditTables.directory(output, table);
-        delete(matches(dir + "*.parquet"));
-        if (!tables.contains(table)) {
-          continue;
-        }
-        List<String> parts = new ArrayList<>(byTable.getOrDefault(table, List.of()));
-        parts.sort(null);
+      Map<String, List<PartitionPublisher.Staged>> staged = new TreeMap<>();
+      String run = AuditTables.fileName(runId);
+      for (String table : tables) {
+        List<String> parts = new ArrayList<>(byFolder.getOrDefault(table, new TreeSet<>()));
         if (parts.isEmpty()) {
-          writeEmpty(table, dir + table + "-00000-of-00001.parquet");
-          continue;
+          String empty = tempDirectory + "empty/" + table + ".parquet";
+          writeEmpty(table, empty);
+          parts.add(empty);
         }
-        List<ResourceId> from = new ArrayList<>();
-        List<ResourceId> to = new ArrayList<>();
+        List<PartitionPublisher.Staged> named = new ArrayList<>();
         for (int i = 0; i < parts.size(); i++) {
-          from.add(FileSystems.matchNewResource(parts.get(i), false));
-          to.add(FileSystems.matchNewResource(
-              String.format("%s%s-%05d-of-%05d.parquet", dir, table, i, parts.size()), false));
+          named.add(new PartitionPublisher.Staged(parts.get(i),
+              String.format("%s-%s-%05d-of-%05d.parquet", table, run, i, parts.size())));
         }
-        FileSystems.rename(from, to, MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
+        staged.put(table, named);
       }
-      // Files of retried bundles were never named downstream: they go with the rest of the folder.
-      delete(matches(tempDirectory + "**"));
-      removeFolders();
-    }
-
-    /** Local filesystems keep the emptied folders; object stores have none, so failures are ignored. */
-    private void removeFolders() {
-      List<String> folders = new ArrayList<>();
-      for (String t : AuditTables.ALL) {
-        folders.add(tempDirectory + t + "/");
-      }
-      folders.add(tempDirectory);
-      String parent = tempDirectory.substring(0, tempDirectory.lastIndexOf('/', tempDirectory.length() - 2) + 1);
-      folders.add(parent);
-      for (String f : folders) {
-        try {
-          FileSystems.delete(List.of(FileSystems.matchNewResource(f, true)),
-              MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
-        } catch (IOException | RuntimeException e) {
-          // not empty (another run's files) or not a folder on this filesystem: leave it
+      if (byFolder.containsKey(AuditTables.BASELINES)) {
+        List<PartitionPublisher.Staged> named = new ArrayList<>();
+        for (String f : byFolder.get(AuditTables.BASELINES)) {
+          named.add(new PartitionPublisher.Staged(f, f.substring(f.lastIndexOf('/') + 1)));
         }
+        staged.put(AuditTables.BASELINES, named);
       }
-    }
-
-    private static List<ResourceId> matches(String pattern) throws IOException {
-      MatchResult m = FileSystems.match(List.of(pattern), EmptyMatchTreatment.ALLOW).get(0);
-      List<ResourceId> out = new ArrayList<>();
-      if (m.status() == MatchResult.Status.OK) {
-        for (MatchResult.Metadata x : m.metadata()) {
-          out.add(x.resourceId());
-        }
-      }
-      return out;
-    }
-
-    private static void delete(List<ResourceId> files) throws IOException {
-      if (!files.isEmpty()) {
-        FileSystems.delete(files, MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
-      }
+      PartitionPublisher.of(output, tempDirectory).publish(auditDate, staged);
     }
 
     private static void writeEmpty(String table, String path) throws IOException {

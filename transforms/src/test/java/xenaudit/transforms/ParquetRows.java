@@ -12,14 +12,14 @@ import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.io.LocalInputFile;
 
-/** Every row of every Parquet file of a table folder, read with parquet-avro (no Beam). */
+/** Every row of every Parquet file under a table folder (all its date partitions), read with parquet-avro (no Beam). */
 final class ParquetRows {
   private ParquetRows() {}
 
   static List<GenericRecord> read(Path tableDir) throws IOException {
     List<GenericRecord> rows = new ArrayList<>();
     List<Path> files;
-    try (Stream<Path> s = Files.list(tableDir)) {
+    try (Stream<Path> s = Files.walk(tableDir)) {
       files = s.filter(f -> f.toString().endsWith(".parquet")).sorted().toList();
     }
     for (Path f : files) {

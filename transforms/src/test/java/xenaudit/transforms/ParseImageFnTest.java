@@ -82,7 +82,7 @@ class ParseImageFnTest {
     audited.get(ParseImageFn.SNAPSHOTS_OUT)
         .setCoder(KvCoder.of(StringUtf8Coder.of(), FeatureSnapshotCoder.of()));
     audited.get(ParseImageFn.TABLE_FILES_OUT)
-        .apply(PublishTables.to(out.toString(), temp, AuditTables.ALWAYS));
+        .apply(PublishTables.to(out.toString(), temp, "2026-02-03", "t", AuditTables.ALWAYS));
 
     ImageReport expectedGood = ImageReader.read(good);
     // PAssert closures are serialized: capture plain values only.
