@@ -18,8 +18,8 @@ import xenaudit.transforms.ParseImageFn;
 
 /** What the job did, from its counters: images by status, frequent findings, where the tables are. */
 public record AuditSummary(
-    long valid, long invalid, long unreadable, long withPolicy, long bytesRead,
-    Map<String, Long> findingCounts, String output, long s3Requests, long s3BytesFetched,
+    long valid, long invalid, long unreadable, long withPolicy, long bytesRead, long bytesAudited,
+    long bytesSkipped, long records, Map<String, Long> findingCounts, Map<String, Long> severityCounts, String output, long s3Requests, long s3BytesFetched,
     Map<String, Long> verdictCounts, long withoutPool, long migrationCompatible, long migrationBlocked,
     String auditDate, List<String> tables) {
 
@@ -31,7 +31,11 @@ public record AuditSummary(
         ours.getOrDefault("images_unreadable", 0L),
         ours.getOrDefault("guests_with_policy", 0L),
         ours.getOrDefault("bytes_read", 0L),
+        ours.getOrDefault("bytes_audited", 0L),
+        ours.getOrDefault("bytes_skipped", 0L),
+        ours.getOrDefault("records", 0L),
         counters(result, ParseImageFn.FINDINGS_METRICS),
+        counters(result, ParseImageFn.SEVERITY_METRICS),
         output,
         ours.getOrDefault("s3_get_requests", 0L),
         ours.getOrDefault("s3_bytes_fetched", 0L),
@@ -88,7 +92,11 @@ public record AuditSummary(
       }
       out.println(s);
     }
-    out.printf("  guests with a CPUID/MSR policy: %d; bytes read: %d%n", withPolicy, bytesRead);
+    out.printf("  records: %d; findings: %d errors, %d warnings, %d info%n", records,
+        severityCounts.getOrDefault("error", 0L), severityCounts.getOrDefault("warning", 0L),
+        severityCounts.getOrDefault("info", 0L));
+    out.printf("  bytes read: %d of %d (%d skipped); guests with a CPUID/MSR policy: %d%n", bytesRead, bytesAudited,
+        bytesSkipped, withPolicy);
     if (s3Requests > 0) {
       out.printf("  s3 ranged GETs: %d; bytes fetched: %d%n", s3Requests, s3BytesFetched);
     }

@@ -97,6 +97,7 @@ class AuditPipelineTest {
       checkAgainstTruth(db, "");
       checkTsxQuery(db, out);
       checkInvalidArchivesQuery(db, out);
+      checkMetrics(db, summary);
       // verify-image's verdict (the format core on the local file) equals the pipeline's.
       for (Map<String, Object> row : db.rows(AuditTables.STREAMS, "")) {
         ImageReport r = ImageReader.read(Path.of((String) row.get("source_uri")));
@@ -106,6 +107,26 @@ class AuditPipelineTest {
         assertEquals(r.bytesRead(), row.get("bytes_read"), row::toString);
       }
     }
+  }
+
+  /** The job's Beam metrics (the summary) against the tables. */
+  private static void checkMetrics(DuckDbTables db, AuditSummary summary) throws Exception {
+    Map<String, Object> t = db.query("SELECT sum(record_count) AS records, sum(bytes_read) AS bytes_read, "
+        + "sum(size_bytes) AS size, sum(error_count) AS errors, sum(warning_count) AS warnings FROM read_parquet('"
+        + db.glob(AuditTables.STREAMS) + "')").get(0);
+    assertEquals(((Number) t.get("records")).longValue(), summary.records());
+    assertEquals(((Number) t.get("bytes_read")).longValue(), summary.bytesRead());
+    assertEquals(((Number) t.get("size")).longValue(), summary.bytesAudited());
+    assertEquals(summary.bytesAudited() - summary.bytesRead(), summary.bytesSkipped());
+    assertTrue(summary.bytesSkipped() > summary.bytesRead(), "page payload is skipped, not read");
+    assertEquals(((Number) t.get("errors")).longValue(), summary.severityCounts().getOrDefault("error", 0L));
+    assertEquals(((Number) t.get("warnings")).longValue(), summary.severityCounts().getOrDefault("warning", 0L));
+    Map<String, Long> byCode = new java.util.TreeMap<>();
+    for (Map<String, Object> r : db.query("SELECT code, count(*) AS n FROM read_parquet('"
+        + db.glob(AuditTables.FINDINGS) + "') GROUP BY code")) {
+      byCode.put((String) r.get("code"), (Long) r.get("n"));
+    }
+    assertEquals(byCode, summary.findingCounts());
   }
 
   /** scripts/queries/invalid-archives against the format core's own verdicts on the same files. */

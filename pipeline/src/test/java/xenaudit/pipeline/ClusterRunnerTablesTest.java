@@ -2,6 +2,7 @@ package xenaudit.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,6 +89,10 @@ class ClusterRunnerTablesTest {
     AuditSummary f = audit(runner, flink, runnerArgs);
     assertEquals(d.images(), f.images());
     assertEquals(d.verdictCounts(), f.verdictCounts(), "the same metrics");
+    assertEquals(List.of(d.records(), d.bytesRead(), d.bytesSkipped(), d.findingCounts(), d.severityCounts()),
+        List.of(f.records(), f.bytesRead(), f.bytesSkipped(), f.findingCounts(), f.severityCounts()),
+        "records, bytes, findings by code and severity: the same metrics on " + runner);
+    assertTrue(d.records() > 0 && d.bytesSkipped() > 0, "the metrics are counted");
     try (DuckDbTables a = new DuckDbTables(direct); DuckDbTables b = new DuckDbTables(flink)) {
       for (String table : AuditTables.ALL) {
         List<String> rowsA = rows(a, table);

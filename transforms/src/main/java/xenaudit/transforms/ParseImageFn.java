@@ -65,7 +65,10 @@ public class ParseImageFn extends DoFn<FileIO.ReadableFile, KV<String, String>> 
   /** Counter namespace; the pipeline's summary reads these. */
   public static final String METRICS = "xenaudit";
 
+  /** Counters per finding code, e.g. {@code TRUNCATED}. */
   public static final String FINDINGS_METRICS = "xenaudit.findings";
+  /** Counters per finding severity: {@code error}, {@code warning}, {@code info}. */
+  public static final String SEVERITY_METRICS = "xenaudit.severity";
   /** Counters {@code <issue>_<verdict>}, e.g. {@code taa_exposed}. */
   public static final String VERDICT_METRICS = "xenaudit.verdicts";
 
@@ -76,6 +79,9 @@ public class ParseImageFn extends DoFn<FileIO.ReadableFile, KV<String, String>> 
   private final String tempDirectory;
   private final Counter withPolicy = Metrics.counter(METRICS, "guests_with_policy");
   private final Counter bytesRead = Metrics.counter(METRICS, "bytes_read");
+  private final Counter bytesAudited = Metrics.counter(METRICS, "bytes_audited");
+  private final Counter bytesSkipped = Metrics.counter(METRICS, "bytes_skipped");
+  private final Counter records = Metrics.counter(METRICS, "records");
   private final Counter s3Requests = Metrics.counter(METRICS, "s3_get_requests");
   private final Counter s3BytesFetched = Metrics.counter(METRICS, "s3_bytes_fetched");
   private final Counter withoutPool = Metrics.counter(METRICS, "guests_without_pool");
@@ -316,6 +322,12 @@ public class ParseImageFn extends DoFn<FileIO.ReadableFile, KV<String, String>> 
     }
     Metrics.counter(METRICS, "images_" + r.status().label()).inc();
     bytesRead.inc(r.bytesRead());
+    records.inc(r.records());
+    if (r.sizeBytes() >= 0) {
+      // Page payload passed over by position: what an audit that reads only headers saves.
+      bytesAudited.inc(r.sizeBytes());
+      bytesSkipped.inc(Math.max(0, r.sizeBytes() - r.bytesRead()));
+    }
     s3Requests.inc(p.s3Requests());
     s3BytesFetched.inc(p.s3BytesFetched());
     if (!r.cpuid().isEmpty() || !r.msr().isEmpty()) {
@@ -323,6 +335,7 @@ public class ParseImageFn extends DoFn<FileIO.ReadableFile, KV<String, String>> 
     }
     for (Finding f : r.findings()) {
       Metrics.counter(FINDINGS_METRICS, f.code().name()).inc();
+      Metrics.counter(SEVERITY_METRICS, f.severity().name().toLowerCase(java.util.Locale.ROOT)).inc();
     }
     for (SecurityIssue i : SecurityIssue.values()) {
       Metrics.counter(VERDICT_METRICS, i.column() + "_" + a.security().assessment(i).verdict().label()).inc();
