@@ -48,6 +48,13 @@ final class DuckDbTables implements AutoCloseable {
     return query("SELECT * FROM read_parquet('" + glob(table) + "') " + whereAndOrder);
   }
 
+  /** A statement without rows (CREATE VIEW ...). */
+  void execute(String sql) throws SQLException {
+    try (Statement s = db.createStatement()) {
+      s.execute(sql);
+    }
+  }
+
   List<Map<String, Object>> query(String sql) throws SQLException {
     List<Map<String, Object>> out = new ArrayList<>();
     try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery(sql)) {
