@@ -1,6 +1,8 @@
 package xenaudit.format;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
@@ -15,9 +17,18 @@ import java.util.regex.Pattern;
  * 8-4-4-4-12), {@code c_info.type} ("hvm" | "pv" | "pvh"), {@code b_info.max_vcpus}, and {@code
  * b_info.cpuid}: an array of CPUID tweaks (Xen up to 4.17) or an object {@code {"cpuid": [...],
  * "msr": [...]}} (4.18+). Fields left at their default are absent.
+ *
+ * <p>libvirt XML is read with patterns, not an XML parser: no DTD, no entity is ever expanded.
  */
 final class GuestConfigParser {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * A libxl config nests about six deep and names things in a few bytes; the limits stop a hostile
+   * one (within the size cap) from costing stack or heap: past them it is XL_CONFIG_INVALID.
+   */
+  private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+      .streamReadConstraints(StreamReadConstraints.builder()
+          .maxNestingDepth(64).maxStringLength(1 << 20).maxNumberLength(64).build())
+      .build());
   private static final Pattern TEXT_NAME = Pattern.compile("(?m)^\\s*name\\s*=\\s*[\"']([^\"'\\n]*)[\"']");
   private static final Pattern TEXT_UUID = Pattern.compile("(?m)^\\s*uuid\\s*=\\s*[\"']([^\"'\\n]*)[\"']");
   private static final Pattern TEXT_TYPE = Pattern.compile("(?m)^\\s*(?:type|builder)\\s*=\\s*[\"']([^\"'\\n]*)[\"']");

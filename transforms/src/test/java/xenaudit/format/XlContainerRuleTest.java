@@ -293,6 +293,18 @@ class XlContainerRuleTest {
     check(xlWithConfig(V2_JSON, ascii("{}\0")).write()).lacks(XL_CONFIG_INVALID).clean();
   }
 
+  /** Hostile JSON within the size cap: nesting far past any libxl config, a huge string. */
+  @Test
+  void xlConfigBeyondTheParserLimitsIsInvalidNotACrash() {
+    int depth = 200_000;
+    byte[] deep = ascii("{\"c_info\": " + "[".repeat(depth) + "]".repeat(depth) + "}\0");
+    check(xlWithConfig(V2_JSON, deep).write()).has(ERROR, XL_CONFIG_INVALID, CONFIG_AT, -1, null, Layer.XL).invalid();
+    byte[] longName = ascii("{\"c_info\": {\"name\": \"" + "x".repeat(2 << 20) + "\"}}\0");
+    check(xlWithConfig(V2_JSON, longName).write()).has(ERROR, XL_CONFIG_INVALID, CONFIG_AT, -1, null, Layer.XL);
+    byte[] nested = ascii("{\"c_info\": " + "[".repeat(60) + "]".repeat(60) + "}\0");
+    check(xlWithConfig(V2_JSON, nested).write()).lacks(XL_CONFIG_INVALID);
+  }
+
   @Test
   void xlConfigText() {
     byte[] text = ascii("name = \"old-guest\"\nuuid = \"" + UUID + "\"\nbuilder = \"hvm\"\nvcpus = 2\n\0");
