@@ -58,12 +58,13 @@ public final class AuditPipeline {
    * invalid or unreadable.
    */
   static int run(String[] args) {
+    Redaction redaction = new Redaction(args);
     PipelineOptionsFactory.register(AuditOptions.class);
     AuditOptions options;
     try {
       options = PipelineOptionsFactory.fromArgs(args).withValidation().as(AuditOptions.class);
     } catch (IllegalArgumentException e) {
-      System.err.println("xenaudit: " + optionError(e));
+      System.err.println(redaction.apply("xenaudit: " + optionError(e)));
       return 2;
     }
     long start = System.nanoTime();
@@ -71,10 +72,10 @@ public final class AuditPipeline {
     try {
       summary = runAndWait(options);
     } catch (IllegalArgumentException e) {
-      System.err.println("xenaudit: " + e.getMessage());
+      System.err.println(redaction.apply("xenaudit: " + e.getMessage()));
       return 2;
     } catch (IOException | RuntimeException e) {
-      System.err.println("xenaudit: the audit failed: " + firstLine(rootCause(e)));
+      System.err.println(redaction.apply("xenaudit: the audit failed: " + firstLine(rootCause(e))));
       return 1;
     }
     summary.print(System.out, (System.nanoTime() - start) / 1e9);
