@@ -168,9 +168,7 @@ final class ReportPage {
         new SvgCharts.Part(f.status.get("valid"), "s-valid", "valid"),
         new SvgCharts.Part(f.status.get("invalid"), "s-invalid", "invalid"),
         new SvgCharts.Part(f.status.get("unreadable"), "s-unreadable", "unreadable"));
-    raw("<div class=\"status-bar\">")
-        .raw(SvgCharts.stackedBar(parts, 720, 22, "Images by status: valid, invalid, unreadable"))
-        .raw("</div>\n");
+    statusBar(parts, "Images by status");
 
     raw("<div class=\"grid\">\n");
     raw("<div class=\"card\"><h3>By status</h3><table class=\"small\"><thead><tr><th>Status</th>"
@@ -205,6 +203,21 @@ final class ReportPage {
   }
 
   private record Category(String label, String id, long count) {}
+
+  /** A full-width stacked bar with a legend of the exact counts under it. */
+  private void statusBar(List<SvgCharts.Part> parts, String label) {
+    long total = 0;
+    for (SvgCharts.Part p : parts) {
+      total += p.count();
+    }
+    raw("<div class=\"status-bar\">").raw(SvgCharts.stackedBar(parts, 1000, 20, label, true))
+        .raw("<div class=\"legend\">");
+    for (SvgCharts.Part p : parts) {
+      raw("<span><span class=\"swatch ").raw(p.cssClass()).raw("\"></span>").text(p.label()).raw(" ")
+          .raw(num(p.count())).raw(" <span class=\"faint\">(").raw(share(p.count(), total)).raw(")</span></span>");
+    }
+    raw("</div></div>\n");
+  }
 
   private void categoryCard(String title, String column, List<Category> rows, long other, long total) {
     raw("<div class=\"card\"><h3>").raw(title).raw("</h3><table class=\"small\"><thead><tr><th>").raw(column)
@@ -408,7 +421,12 @@ final class ReportPage {
       List<SvgCharts.Part> parts = new ArrayList<>();
       for (Verdict v : Verdict.values()) {
         long n = s.count(i, v);
-        raw(countCell("verdict-" + i.column() + "-" + v.label(), n, n > 0 ? verdictClass(v) + "-text" : "dim"));
+        String cell = countCell("verdict-" + i.column() + "-" + v.label(), n, n > 0 ? verdictClass(v) + "-text" : "dim");
+        if (n > 0 && SecurityFacts.LISTED.contains(v)) {
+          cell = cell.replace("\">" + num(n) + "</td>", "\"><a href=\"#guests-" + i.column() + "-" + v.label() + "\">"
+              + num(n) + "</a></td>");
+        }
+        raw(cell);
         parts.add(new SvgCharts.Part(n, verdictClass(v), verdictName(v)));
       }
       anyOther |= s.otherVerdicts(i) > 0;
@@ -441,10 +459,11 @@ final class ReportPage {
           continue;
         }
         listed = true;
-        raw("<details open class=\"guests\"><summary><span class=\"vbadge ").raw(verdictClass(v)).raw("\">")
+        raw("<details open class=\"guests\" id=\"guests-").raw(i.column()).raw("-").raw(v.label())
+            .raw("\"><summary><span class=\"vbadge ").raw(verdictClass(v)).raw("\">")
             .raw(verdictName(v)).raw("</span> ").raw(num(g.offered())).raw(g.offered() == 1 ? " guest" : " guests")
-            .raw("</summary>\n<table class=\"list\"><thead><tr><th>Guest id</th><th>Image</th><th>Reason</th></tr>"
-                + "</thead><tbody>\n");
+            .raw("</summary>\n<table class=\"list compact\"><colgroup><col class=\"c-id\"><col class=\"c-uri\"><col>"
+                + "</colgroup><thead><tr><th>Guest id</th><th>Image</th><th>Reason</th></tr></thead><tbody>\n");
         for (SecurityFacts.Guest x : g.sorted()) {
           raw("<tr><td class=\"mono id\">").text(x.guestId()).raw("</td><td class=\"uri\">").text(x.sourceUri())
               .raw("</td><td>").text(x.reason()).raw("</td></tr>\n");
@@ -514,8 +533,9 @@ final class ReportPage {
     }
     if (!others.isEmpty()) {
       List<CappedCounter.Entry<String>> top = others.subList(0, Math.min(TOP_OTHER_FEATURES, others.size()));
-      raw("<figure class=\"card\"><figcaption>Other features, the ").raw(top.size())
-          .raw(" most widespread of ").raw(others.size()).raw("</figcaption>\n")
+      raw("<figure class=\"card\"><figcaption>Other features").raw(top.size() < others.size()
+              ? ", the " + top.size() + " most widespread of " + others.size() : " (" + others.size() + "), most widespread first")
+          .raw("</figcaption>\n")
           .raw(SvgCharts.barChart(featureRows(top, scale), scale, 170, 520, "Most widespread other features"))
           .raw("</figure>\n");
     }
@@ -584,7 +604,8 @@ final class ReportPage {
         + "<th>Which (guests with it)</th></tr></thead><tbody>\n");
     for (PoolFacts.Pool x : shown) {
       String id = "pool-" + Markup.id(x.name);
-      raw("<tr><td class=\"mono\">").text(x.name).raw("</td>").raw(countCell(id + "-guests", x.guestCount))
+      raw("<tr><td class=\"mono\">").raw(x.name.isEmpty() ? "<span class=\"dim\">(empty name)</span>" : Markup.text(x.name))
+          .raw("</td>").raw(countCell(id + "-guests", x.guestCount))
           .raw(countCell(id + "-baseline", x.baseline)).raw(countCell(id + "-partial", x.partial)).raw("<td>");
       List<PoolFacts.Partial> partial = x.partialFeatures.sorted();
       for (int i = 0; i < partial.size(); i++) {
@@ -623,11 +644,9 @@ final class ReportPage {
         .raw(num(m.blockedCount())).raw("</span> cannot. <span id=\"migration-non-blocking\" data-value=\"")
         .raw(m.withNonBlocking).raw("\">").raw(num(m.withNonBlocking))
         .raw("</span> would lose a feature that does not block the move (<code>non_blocking_features</code>).</p>\n");
-    raw("<div class=\"status-bar\">").raw(SvgCharts.stackedBar(List.of(
-        new SvgCharts.Part(m.compatible(), "s-valid", "compatible"),
-        new SvgCharts.Part(m.blockedCount(), "s-invalid", "blocked")), 720, 22, "Guests compatible and blocked"))
-        .raw("</div>\n");
-    raw("<div class=\"grid\">\n<div class=\"card\"><h3>By target block</h3><table class=\"small\"><thead><tr>"
+    statusBar(List.of(new SvgCharts.Part(m.compatible(), "s-valid", "compatible"),
+        new SvgCharts.Part(m.blockedCount(), "s-invalid", "blocked")), "Guests compatible and blocked");
+    raw("<div class=\"grid wide\">\n<div class=\"card\"><h3>By target block</h3><table class=\"small\"><thead><tr>"
         + "<th>Target</th><th class=\"num\">Compatible</th><th class=\"num\">Blocked</th></tr></thead><tbody>\n");
     for (CappedCounter.Entry<String> e : m.targets.byKey()) {
       raw("<tr><td class=\"uri\">").text(e.key()).raw("</td><td class=\"num\">").raw(num(e.counts()[0]))

@@ -77,8 +77,9 @@ final class ReportStyle {
       .fig.warn { border-top-color: #c8961e; }
       .fig.neutral { border-top-color: var(--accent); }
 
-      .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(320px, 1fr)); gap: 14px; margin-top: 12px; }
+      .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(240px, 1fr)); gap: 14px; margin-top: 12px; }
       .grid .card h3 { margin-top: 2px; }
+      .grid.wide { grid-template-columns: repeat(auto-fill, minmax(420px, 1fr)); }
 
       table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
       th, td { text-align: left; vertical-align: top; padding: 5px 8px; border-bottom: 1px solid var(--line); }
@@ -92,8 +93,12 @@ final class ReportStyle {
       table.small td, table.small th { padding: 4px 8px; }
       td.uri { overflow-wrap: anywhere; word-break: break-word; font-family: ui-monospace, "SFMono-Regular", Menlo,
         Consolas, "Liberation Mono", "DejaVu Sans Mono", monospace; font-size: 12px; }
-      td.id { overflow-wrap: anywhere; max-width: 220px; font-size: 12px; }
+      td.id { overflow-wrap: anywhere; min-width: 275px; font-size: 12px; }
       table.list { margin-top: 6px; }
+      table.compact { table-layout: fixed; font-size: 12.5px; }
+      table.compact td, table.compact th { padding: 3px 8px; }
+      table.compact col.c-id { width: 300px; }
+      table.compact col.c-uri { width: 34%; }
       table.archives td.findings { min-width: 300px; }
       ol.first { margin: 0; padding-left: 18px; }
       ol.first li { margin-bottom: 3px; }
@@ -142,10 +147,15 @@ final class ReportStyle {
       .f-present { fill: var(--f-present); }
       .f-unknown { fill: var(--f-unknown); }
       .f-absent { fill: var(--f-absent); }
-      .status-bar { margin: 8px 0 4px; }
+      .status-bar { margin: 10px 0 4px; }
+      .status-bar .legend { margin-top: 6px; }
       .legend { display: flex; flex-wrap: wrap; gap: 6px 18px; font-size: 12.5px; color: var(--muted); margin: 6px 0 10px; }
       .legend > span { display: inline-flex; align-items: center; gap: 6px; }
       .swatch { display: inline-block; width: 14px; height: 10px; border: 1px solid #9aa5b1; }
+      .swatch.s-valid { background: #9ccfae; }
+      .swatch.s-invalid { background: var(--bad); }
+      .swatch.s-unreadable { background: var(--warn); }
+      .faint { color: var(--faint); }
       .swatch.v-not-affected { background: var(--v-na); }
       .swatch.v-mitigation-available { background: var(--v-mit); }
       .swatch.v-unknown { background: var(--v-unk); }
@@ -157,6 +167,7 @@ final class ReportStyle {
       table.verdicts th[scope=row] { font-weight: 650; white-space: nowrap; }
       table.verdicts th[scope=row] a { color: inherit; text-decoration: none; }
       table.verdicts td.num { font-size: 15px; }
+      table.verdicts td.num a { color: inherit; text-decoration: none; border-bottom: 1px dotted currentColor; }
       table.verdicts td.dist { vertical-align: middle; width: 216px; }
       .issue { margin: 14px 0 0; padding-top: 10px; border-top: 1px solid var(--line); }
       details.guests { margin: 6px 0 10px; }
@@ -174,6 +185,7 @@ final class ReportStyle {
         body { background: #fff; font-size: 10pt; }
         main { max-width: none; padding: 0; min-height: 0; }
         a { color: inherit; text-decoration: none; }
+        table.verdicts td.num a { border-bottom: 0; }
         h2, h3, h4, figcaption, summary { break-after: avoid; page-break-after: avoid; }
         .card, .keyfigs, .legend, figure, table.small, table.verdicts, .status-bar, .howto, dl.meta, nav.toc,
         tr, li, .more, .absent {

@@ -19,9 +19,15 @@ final class SvgCharts {
 
   /** A single stacked bar {@code width} × {@code height} px; a grey outline when every count is 0. */
   static String stackedBar(List<Part> parts, int width, int height, String ariaLabel) {
+    return stackedBar(parts, width, height, ariaLabel, false);
+  }
+
+  /** As above; {@code fluid}: drawn {@code width} units wide but stretched to the width of its container. */
+  static String stackedBar(List<Part> parts, int width, int height, String ariaLabel, boolean fluid) {
     StringBuilder s = new StringBuilder(256);
-    s.append("<svg class=\"bar\" width=\"").append(width)
+    s.append("<svg class=\"bar\" width=\"").append(fluid ? "100%" : String.valueOf(width))
         .append("\" height=\"").append(height).append("\" viewBox=\"0 0 ").append(width).append(' ').append(height)
+        .append(fluid ? "\" preserveAspectRatio=\"none" : "")
         .append("\" role=\"img\" aria-label=\"").append(Markup.text(ariaLabel)).append("\">");
     s.append("<rect class=\"track\" x=\"0\" y=\"0\" width=\"").append(width).append("\" height=\"").append(height)
         .append("\"/>");
