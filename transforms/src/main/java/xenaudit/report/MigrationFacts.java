@@ -38,13 +38,31 @@ final class MigrationFacts {
 
   /** A blocker: its kind and, for kind feature, the feature. */
   record Blocker(String kind, String feature) implements Comparable<Blocker> {
+    /** The feature's name for kind feature, else the kind (with the feature, should a row have both). */
     String label() {
-      return feature == null ? kind : kind + " " + feature;
+      if (feature == null) {
+        return kind;
+      }
+      return kind.equals("feature") ? feature : kind + " " + feature;
+    }
+
+    /** Xen's own checks (vendor, max leaves, MSRs) before features, since a guest's list may be cut short. */
+    private int rank() {
+      return switch (kind) {
+        case "vendor" -> 0;
+        case "max_leaf" -> 1;
+        case "msr" -> 2;
+        case "feature" -> 3;
+        default -> 4;
+      };
     }
 
     @Override
     public int compareTo(Blocker o) {
-      int c = kind.compareTo(o.kind);
+      int c = Integer.compare(rank(), o.rank());
+      if (c == 0) {
+        c = kind.compareTo(o.kind);
+      }
       return c != 0 ? c : Comparator.nullsFirst(Comparator.<String>naturalOrder()).compare(feature, o.feature);
     }
   }

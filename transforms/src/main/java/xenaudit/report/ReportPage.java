@@ -465,7 +465,7 @@ final class ReportPage {
             .raw("</summary>\n<table class=\"list compact\"><colgroup><col class=\"c-id\"><col class=\"c-uri\"><col>"
                 + "</colgroup><thead><tr><th>Guest id</th><th>Image</th><th>Reason</th></tr></thead><tbody>\n");
         for (SecurityFacts.Guest x : g.sorted()) {
-          raw("<tr><td class=\"mono id\">").text(x.guestId()).raw("</td><td class=\"uri\">").text(x.sourceUri())
+          raw("<tr>").raw(guestCell(x.guestId(), x.sourceUri())).raw("<td class=\"uri\">").text(x.sourceUri())
               .raw("</td><td>").text(x.reason()).raw("</td></tr>\n");
         }
         raw("</tbody></table>\n");
@@ -542,24 +542,33 @@ final class ReportPage {
 
     raw("<details open class=\"all-features\"><summary>All ").raw(num(all.size()))
         .raw(" features, alphabetically</summary>\n");
-    raw("<table class=\"features\"><thead><tr><th>Feature</th><th class=\"num\">Present</th>"
-        + "<th class=\"num\">Absent</th><th class=\"num\">Unknown</th><th class=\"num\">Present share</th>"
-        + "</tr></thead><tbody>\n");
-    for (CappedCounter.Entry<String> e : all) {
-      String id = "feature-" + Markup.id(e.key());
-      long[] n = e.counts();
-      raw("<tr><td class=\"mono\">").text(e.key()).raw(security.contains(e.key()) ? " <span class=\"tag\">security</span>" : "")
-          .raw("</td>").raw(countCell(id + "-present", n[FeatureFacts.PRESENT]))
-          .raw(countCell(id + "-absent", n[FeatureFacts.ABSENT]))
-          .raw(countCell(id + "-unknown", n[FeatureFacts.UNKNOWN]))
-          .raw("<td class=\"num dim\">").raw(share(n[FeatureFacts.PRESENT], e.sum())).raw("</td></tr>\n");
+    int half = all.size() > 30 ? (all.size() + 1) / 2 : all.size();
+    raw(half < all.size() ? "<div class=\"split\">\n" : "");
+    for (List<CappedCounter.Entry<String>> part : half < all.size()
+        ? List.of(all.subList(0, half), all.subList(half, all.size())) : List.of(all)) {
+      raw("<table class=\"features\"><thead><tr><th>Feature</th><th class=\"num\">Present</th>"
+          + "<th class=\"num\">Absent</th><th class=\"num\">Unknown</th><th class=\"num\">Share</th>"
+          + "</tr></thead><tbody>\n");
+      for (CappedCounter.Entry<String> e : part) {
+        String id = "feature-" + Markup.id(e.key());
+        long[] n = e.counts();
+        raw("<tr><td class=\"mono\">").text(e.key())
+            .raw(security.contains(e.key()) ? " <span class=\"tag\">security</span>" : "").raw("</td>")
+            .raw(countCell(id + "-present", n[FeatureFacts.PRESENT]))
+            .raw(countCell(id + "-absent", n[FeatureFacts.ABSENT]))
+            .raw(countCell(id + "-unknown", n[FeatureFacts.UNKNOWN]))
+            .raw("<td class=\"num dim\">").raw(share(n[FeatureFacts.PRESENT], e.sum())).raw("</td></tr>\n");
+      }
+      raw("</tbody></table>\n");
     }
+    raw(half < all.size() ? "</div>\n" : "");
     if (c.other(0) + c.other(1) + c.other(2) > 0) {
-      raw("<tr><td class=\"dim\">other features (past the first ").raw(ReportFacts.FEATURE_CAP).raw(")</td><td class=\"num\">")
-          .raw(num(c.other(0))).raw("</td><td class=\"num\">").raw(num(c.other(1))).raw("</td><td class=\"num\">")
-          .raw(num(c.other(2))).raw("</td><td></td></tr>\n");
+      raw("<p class=\"more\">Other features (past the first ").raw(ReportFacts.FEATURE_CAP).raw(" names): ")
+          .raw(num(c.other(0))).raw(" present, ").raw(num(c.other(1))).raw(" absent, ").raw(num(c.other(2)))
+          .raw(" unknown.</p>\n");
     }
-    raw("</tbody></table></details>\n");
+    raw("<p class=\"dim\">Share: of the images with a row for the feature, those where it is present.</p>\n");
+    raw("</details>\n");
     endSection();
   }
 
@@ -646,10 +655,10 @@ final class ReportPage {
         .raw("</span> would lose a feature that does not block the move (<code>non_blocking_features</code>).</p>\n");
     statusBar(List.of(new SvgCharts.Part(m.compatible(), "s-valid", "compatible"),
         new SvgCharts.Part(m.blockedCount(), "s-invalid", "blocked")), "Guests compatible and blocked");
-    raw("<div class=\"grid wide\">\n<div class=\"card\"><h3>By target block</h3><table class=\"small\"><thead><tr>"
+    raw("<h3>By target block</h3>\n<table class=\"small narrow\"><thead><tr>"
         + "<th>Target</th><th class=\"num\">Compatible</th><th class=\"num\">Blocked</th></tr></thead><tbody>\n");
     for (CappedCounter.Entry<String> e : m.targets.byKey()) {
-      raw("<tr><td class=\"uri\">").text(e.key()).raw("</td><td class=\"num\">").raw(num(e.counts()[0]))
+      raw("<tr><td class=\"target\">").text(e.key()).raw("</td><td class=\"num\">").raw(num(e.counts()[0]))
           .raw("</td><td class=\"num\">").raw(num(e.counts()[1])).raw("</td></tr>\n");
     }
     if (m.targets.other(0) + m.targets.other(1) > 0) {
@@ -659,43 +668,52 @@ final class ReportPage {
     if (m.targets.size() == 0) {
       raw("<tr><td colspan=\"3\" class=\"dim\">no guest with a CPU policy</td></tr>\n");
     }
-    raw("</tbody></table></div>\n");
+    raw("</tbody></table>\n");
 
-    raw("<div class=\"card\"><h3>Most frequent blockers</h3>");
+    raw("<h3>Most frequent blockers</h3>\n");
     if (!facts.produced(ReportFacts.MIGRATION_BLOCKERS)) {
-      raw("<p class=\"dim\">Table <code>migration_blockers</code> was not produced in this run.</p>");
+      raw("<p class=\"dim\">Table <code>migration_blockers</code> was not produced in this run.</p>\n");
     } else if (m.blockers.total() == 0) {
-      raw("<p class=\"dim\">Nothing blocks any guest.</p>");
+      raw("<p class=\"dim\">Nothing blocks any guest.</p>\n");
     } else {
-      raw("<table class=\"small\"><thead><tr><th>Kind</th><th>Feature</th><th class=\"num\">Guests blocked</th></tr>"
-          + "</thead><tbody>\n");
       List<CappedCounter.Entry<MigrationFacts.Blocker>> rows = m.blockers.byCount();
-      for (CappedCounter.Entry<MigrationFacts.Blocker> e : rows.subList(0, Math.min(TOP_BLOCKERS, rows.size()))) {
-        MigrationFacts.Blocker b = e.key();
-        String id = "blocker-" + Markup.id(b.kind()) + (b.feature() == null ? "" : "-" + Markup.id(b.feature()));
-        raw("<tr><td>").text(b.kind()).raw("</td><td class=\"mono\">").text(b.feature() == null ? "\u2014" : b.feature())
-            .raw("</td>").raw(countCell(id, e.count())).raw("</tr>\n");
+      List<CappedCounter.Entry<MigrationFacts.Blocker>> top = rows.subList(0, Math.min(TOP_BLOCKERS, rows.size()));
+      int half = top.size() > 10 ? (top.size() + 1) / 2 : top.size();
+      raw("<p class=\"dim\">Rows of <code>migration_blockers</code> per kind of blocker: <em>feature</em> is a feature "
+          + "the guest sees and the target lacks; <em>vendor</em>, <em>max_leaf</em> and <em>msr</em> are Xen\u2019s "
+          + "other compatibility checks. One row per blocked guest and blocker.</p>\n<div class=\"grid wide\">\n");
+      for (List<CappedCounter.Entry<MigrationFacts.Blocker>> part : half < top.size()
+          ? List.of(top.subList(0, half), top.subList(half, top.size())) : List.of(top)) {
+        raw("<table class=\"small\"><thead><tr><th>Kind</th><th>Feature</th><th class=\"num\">Guests blocked</th>"
+            + "</tr></thead><tbody>\n");
+        for (CappedCounter.Entry<MigrationFacts.Blocker> e : part) {
+          MigrationFacts.Blocker b = e.key();
+          String id = "blocker-" + Markup.id(b.kind()) + (b.feature() == null ? "" : "-" + Markup.id(b.feature()));
+          raw("<tr><td>").text(b.kind()).raw("</td><td class=\"mono\">")
+              .text(b.feature() == null ? "\u2014" : b.feature()).raw("</td>").raw(countCell(id, e.count()))
+              .raw("</tr>\n");
+        }
+        raw("</tbody></table>\n");
       }
-      raw("</tbody></table>");
-      long restKinds = rows.size() - Math.min(TOP_BLOCKERS, rows.size());
+      raw("</div>\n");
       long restRows = m.blockers.total();
-      for (CappedCounter.Entry<MigrationFacts.Blocker> e : rows.subList(0, Math.min(TOP_BLOCKERS, rows.size()))) {
+      for (CappedCounter.Entry<MigrationFacts.Blocker> e : top) {
         restRows -= e.count();
       }
+      long restKinds = rows.size() - top.size();
       if (restRows > 0) {
         raw("<p class=\"more\">\u2026 and ").raw(num(restRows)).raw(" more blocker rows")
             .raw(restKinds > 0 ? " of " + num(restKinds) + " other kinds" : "")
-            .raw(": query <code>migration_blockers</code> (by <code>kind</code>, <code>feature</code>).</p>");
+            .raw(": query <code>migration_blockers</code> (by <code>kind</code>, <code>feature</code>).</p>\n");
       }
     }
-    raw("</div>\n</div>\n");
 
     if (m.blocked.offered() > 0) {
       raw("<h3>Blocked guests</h3>\n<table class=\"list\"><thead><tr><th>Guest id</th><th>Image</th><th>Target</th>"
           + "<th class=\"num\">Blockers</th><th>What blocks it</th></tr></thead><tbody>\n");
       for (MigrationFacts.BlockedGuest g : m.blocked.sorted()) {
-        raw("<tr><td class=\"mono id\">").text(g.guestId()).raw("</td><td class=\"uri\">").text(g.sourceUri())
-            .raw("</td><td class=\"uri\">").text(g.target()).raw("</td><td class=\"num\">").raw(num(g.blockerCount()))
+        raw("<tr>").raw(guestCell(g.guestId(), g.sourceUri())).raw("<td class=\"uri\">").text(g.sourceUri())
+            .raw("</td><td class=\"target\">").text(g.target()).raw("</td><td class=\"num\">").raw(num(g.blockerCount()))
             .raw("</td><td>");
         SmallestK<MigrationFacts.Blocker> b = m.blockersOf(g);
         if (b == null || b.offered() == 0) {
@@ -761,7 +779,8 @@ final class ReportPage {
       raw("<h3>Changes by guest</h3>\n<table class=\"list\"><thead><tr><th>Guest id</th><th>Change</th>"
           + "<th>Feature</th><th>Previous image</th><th>Image</th></tr></thead><tbody>\n");
       for (DriftFacts.Change c : d.first.sorted()) {
-        raw("<tr><td class=\"mono id\">").text(c.guestId()).raw("</td><td>").raw(change(c.change()))
+        raw("<tr>").raw(guestCell(c.guestId(), c.sourceUri() != null ? c.sourceUri() : c.previousSourceUri()))
+            .raw("<td>").raw(change(c.change()))
             .raw("</td><td class=\"mono\">").text(c.feature() == null ? "\u2014" : c.feature())
             .raw("</td><td class=\"uri\">").text(c.previousSourceUri() == null ? "\u2014" : c.previousSourceUri())
             .raw("</td><td class=\"uri\">").text(c.sourceUri() == null ? "\u2014" : c.sourceUri()).raw("</td></tr>\n");
@@ -827,6 +846,15 @@ final class ReportPage {
       raw("<p class=\"more\">\u2026 and <span id=\"").raw(id).raw("\" data-value=\"").raw(n).raw("\">").raw(num(n))
           .raw("</span> more ").raw(what).raw(": query ").raw(where).raw(".</p>\n");
     }
+  }
+
+  /** A guest id cell; "= image" when the id is the image's URI (a guest with neither uuid nor name). */
+  private static String guestCell(String guestId, String sourceUri) {
+    if (guestId.equals(sourceUri)) {
+      return "<td class=\"mono id\"><span class=\"dim\" title=\"guest_id is the image URI (no uuid or name in the "
+          + "image)\">= image</span></td>";
+    }
+    return "<td class=\"mono id\">" + Markup.text(guestId) + "</td>";
   }
 
   private static String badge(String status) {

@@ -93,8 +93,10 @@ final class ReportStyle {
       table.small td, table.small th { padding: 4px 8px; }
       td.uri { overflow-wrap: anywhere; word-break: break-word; font-family: ui-monospace, "SFMono-Regular", Menlo,
         Consolas, "Liberation Mono", "DejaVu Sans Mono", monospace; font-size: 12px; }
-      td.id { overflow-wrap: anywhere; min-width: 275px; font-size: 12px; }
+      td.id { overflow-wrap: anywhere; width: 290px; font-size: 12px; }
       table.list { margin-top: 6px; }
+      table.narrow { max-width: 640px; }
+      td.target { overflow-wrap: break-word; min-width: 130px; font-size: 12.5px; }
       table.compact { table-layout: fixed; font-size: 12.5px; }
       table.compact td, table.compact th { padding: 3px 8px; }
       table.compact col.c-id { width: 300px; }
@@ -176,6 +178,8 @@ final class ReportStyle {
       figcaption { font-weight: 650; margin-bottom: 6px; }
       details.all-features { margin-top: 14px; }
       table.features { max-width: 760px; }
+      .split { display: grid; grid-template-columns: 1fr 1fr; gap: 0 20px; align-items: start; }
+      .split table.features { max-width: none; }
       table.pools td:last-child { font-size: 12.5px; }
       footer { margin-top: 36px; padding-top: 10px; border-top: 1px solid var(--line); color: var(--muted); font-size: 12px; }
 

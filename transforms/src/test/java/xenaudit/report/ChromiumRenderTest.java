@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,14 +41,18 @@ class ChromiumRenderTest {
 
   private static Path html;
 
-  @BeforeAll
-  static void writeReport() throws IOException {
+  @BeforeEach
+  void chromiumIsThere() {
     if (!Files.isExecutable(CHROMIUM)) {
       if ("1".equals(System.getenv("XENAUDIT_REQUIRE_CHROMIUM"))) {
         fail(CHROMIUM + " is missing and XENAUDIT_REQUIRE_CHROMIUM=1: run scripts/lib/ensure-chromium");
       }
       assumeTrue(false, CHROMIUM + " is missing (scripts/lib/ensure-chromium installs it): render test skipped");
     }
+  }
+
+  @BeforeAll
+  static void writeReport() throws IOException {
     Files.createDirectories(KEEP);
     html = KEEP.resolve("report.html").toAbsolutePath();
     try (OutputStream out = Files.newOutputStream(html)) {
