@@ -18,8 +18,11 @@ import org.apache.parquet.io.InputFile;
  * ({@code findings} after {@code streams}, {@code migration_blockers} after {@code migration_check},
  * since each needs the archives or guests the page lists). Only counters and bounded lists are kept
  * (at most 25 entries per list, the smallest by {@code source_uri} or {@code guest_id}; 50 values per
- * free-form category such as the Xen version, the rest counted as "other"; 100 pools), so the heap
- * does not grow with the fleet. The output is the same for the same inputs and header.
+ * free-form category such as the Xen version, the rest counted as "other"; 100 pools, the smallest
+ * names), so the heap does not grow with the fleet: what it needs beyond them is one Parquet row
+ * group's chunks of the few columns read (parquet-mr reads a row group's column chunks at once). 100,000
+ * images (29 M {@code cpuid_features} rows in one file) take about 7 s in a 128 MiB heap. The page is
+ * the same for the same tables and header, whatever the order of the files.
  *
  * <h2>Element ids</h2>
  *
@@ -46,7 +49,7 @@ import org.apache.parquet.io.InputFile;
  *   <tr><td>{@code bad-archives-more}</td><td>of those, not listed (present only when some)</td></tr>
  *   <tr><td>{@code findings-total}</td><td>rows of {@code findings}</td></tr>
  *   <tr><td>{@code findings-<code>-<severity>}</td><td>findings per code and severity, e.g.
- *     {@code findings-BAD_MAGIC-error}</td></tr>
+ *     {@code findings-TRUNCATED-error}</td></tr>
  *   <tr><td>{@code security-rows}</td><td>rows of {@code guest_security}</td></tr>
  *   <tr><td>{@code guests-any-exposed}, {@code guests-any-unknown}</td><td>rows with at least one
  *     {@code exposed} / {@code unknown} verdict</td></tr>
@@ -54,7 +57,8 @@ import org.apache.parquet.io.InputFile;
  *     issue as the column prefix ({@code mds taa ssb spectre_v2 srbds gds rfds its}), verdict as stored
  *     ({@code not_affected mitigation_available exposed unknown}); all 32 always present</td></tr>
  *   <tr><td>{@code verdict-<issue>-<verdict>-more}</td><td>guests behind an exposed, unknown or
- *     mitigation_available verdict not listed (present only when some)</td></tr>
+ *     mitigation_available verdict not listed (present only when some; the list itself is the element
+ *     {@code guests-<issue>-<verdict>})</td></tr>
  *   <tr><td>{@code feature-<v>-present}, {@code feature-<v>-absent}, {@code feature-<v>-unknown}</td>
  *     <td>rows of {@code cpuid_features} of that feature with {@code present} true, false, null</td></tr>
  *   <tr><td>{@code pools-total}</td><td>pools in {@code pool_baseline}</td></tr>
@@ -66,13 +70,17 @@ import org.apache.parquet.io.InputFile;
  *     with {@code compatible} true, false</td></tr>
  *   <tr><td>{@code migration-non-blocking}</td><td>rows with a non-empty {@code non_blocking_features}</td></tr>
  *   <tr><td>{@code blocker-<kind>}, {@code blocker-<kind>-<feature>}</td><td>rows of
- *     {@code migration_blockers} per kind (feature null) or kind and feature, for the 40 most frequent</td></tr>
+ *     {@code migration_blockers} per kind (feature null) or kind and feature, e.g. {@code blocker-vendor},
+ *     {@code blocker-feature-avx512f}, for the 40 most frequent</td></tr>
  *   <tr><td>{@code migration-blocked-more}</td><td>blocked guests not listed (present only when some)</td></tr>
  *   <tr><td>{@code drift-total}</td><td>rows of {@code policy_drift}</td></tr>
  *   <tr><td>{@code drift-appeared}, {@code drift-disappeared}, {@code drift-guest_new},
  *     {@code drift-guest_gone}</td><td>rows per change (always present with the table)</td></tr>
  *   <tr><td>{@code drift-more}</td><td>drift rows not listed (present only when some)</td></tr>
  * </table>
+ *
+ * <p>Feature names are lower case {@code [a-z0-9_]}, so an id such as {@code feature-md_clear-present}
+ * needs no escaping in practice.
  *
  * <p>Sections have the anchors {@code top}, {@code fleet}, {@code archives}, {@code findings},
  * {@code security}, {@code issue-<issue>}, {@code features}, {@code pools}, {@code migration},
@@ -86,9 +94,12 @@ public final class ComplianceReport {
   /**
    * Writes the report as UTF-8 HTML to {@code out} (flushed, not closed).
    *
-   * @param tables table name (e.g. "streams") -> that table's Parquet files of this run; a table
+   * @param tables each table name (e.g. "streams") with that table's Parquet files of this run; a table
    *     absent from the map was not produced, and its section says so
    * @param header what the page says of the run
+   * @param out where the page goes (flushed, not closed)
+   * @throws java.io.IOException when a table cannot be read (the message names the table and file) or
+   *     {@code out} cannot be written
    */
   public static void write(Map<String, List<InputFile>> tables, ReportHeader header, OutputStream out)
       throws IOException {

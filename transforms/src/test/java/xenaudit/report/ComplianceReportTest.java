@@ -309,4 +309,30 @@ class ComplianceReportTest {
     assertFalse(ids.containsKey("container-c150"));
     assertTrue(html.contains("other values (past the first 50)</td><td class=\"num\" data-value=\"30\">30</td>"));
   }
+
+  @Test
+  void manyPoolsShowTheSmallestNamesWhateverTheOrder() throws IOException {
+    ReportTables t = new ReportTables();
+    int pools = ReportFacts.POOL_LIMIT + 7;
+    for (int p = pools - 1; p >= 0; p--) {
+      for (String f : List.of("sse2", "avx512f")) {
+        Map<String, Object> b = new HashMap<>();
+        b.put("pool", String.format("p%03d", p));
+        b.put("feature", f);
+        b.put("present", f.equals("sse2"));
+        b.put("guest_count", 3L);
+        b.put("guests_with_feature", f.equals("sse2") ? 3L : 1L);
+        t.add("pool_baseline", b);
+      }
+    }
+    String a = render(t.write(dir.resolve("a"), 3, false), HEADER);
+    assertEquals(a, render(t.write(dir.resolve("b"), 2, true), HEADER));
+    Map<String, Long> ids = ReportIds.counts(a);
+    assertEquals((long) pools, ids.get("pools-total"));
+    assertEquals(7L, ids.get("pools-more"));
+    assertEquals(3L, ids.get("pool-p099-guests"));
+    assertEquals(1L, ids.get("pool-p099-baseline"));
+    assertEquals(1L, ids.get("pool-p099-partial"));
+    assertFalse(ids.containsKey("pool-p100-guests"));
+  }
 }
