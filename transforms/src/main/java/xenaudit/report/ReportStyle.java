@@ -139,9 +139,9 @@ final class ReportStyle {
         monospace; font-size: 11.5px; fill: var(--ink); }
       svg text.note { fill: var(--muted); font-family: system-ui, "Segoe UI", Roboto, "Liberation Sans",
         "DejaVu Sans", sans-serif; }
-      .s-valid { fill: #9ccfae; }
+      .s-valid { fill: #c4e3cf; }
       .s-invalid { fill: var(--bad); }
-      .s-unreadable { fill: var(--warn); }
+      .s-unreadable { fill: #c98f1c; }
       .v-not-affected { fill: var(--v-na); }
       .v-mitigation-available { fill: var(--v-mit); }
       .v-unknown { fill: var(--v-unk); }
@@ -154,9 +154,9 @@ final class ReportStyle {
       .legend { display: flex; flex-wrap: wrap; gap: 6px 18px; font-size: 12.5px; color: var(--muted); margin: 6px 0 10px; }
       .legend > span { display: inline-flex; align-items: center; gap: 6px; }
       .swatch { display: inline-block; width: 14px; height: 10px; border: 1px solid #9aa5b1; }
-      .swatch.s-valid { background: #9ccfae; }
+      .swatch.s-valid { background: #c4e3cf; }
       .swatch.s-invalid { background: var(--bad); }
-      .swatch.s-unreadable { background: var(--warn); }
+      .swatch.s-unreadable { background: #c98f1c; }
       .faint { color: var(--faint); }
       .swatch.v-not-affected { background: var(--v-na); }
       .swatch.v-mitigation-available { background: var(--v-mit); }

@@ -70,4 +70,45 @@ class ReportPartsTest {
     assertEquals("33.3%", ReportPage.share(1, 3));
     assertEquals("1.5 GiB", ReportPage.bytes(1610612736L));
   }
+
+  /** Status, verdict and feature colours stay apart in greyscale print (CIE L*, at least 12 apart). */
+  @Test
+  void categoryColoursDifferInLightness() {
+    assertApart("s-valid", "s-unreadable", "s-invalid");
+    assertApart("v-not-affected", "v-mitigation-available", "v-unknown", "v-exposed");
+    assertApart("f-absent", "f-unknown", "f-present");
+  }
+
+  private static void assertApart(String... classes) {
+    double previous = Double.POSITIVE_INFINITY;
+    for (String c : classes) {
+      double l = lightness(fill(c));
+      org.junit.jupiter.api.Assertions.assertTrue(previous - l >= 12, c + " L*=" + l + " after " + previous);
+      previous = l;
+    }
+  }
+
+  private static String fill(String cssClass) {
+    java.util.regex.Matcher m = java.util.regex.Pattern
+        .compile("\\n\\s*\\." + cssClass + " \\{ fill: (#[0-9a-f]{6}|var\\(--[a-z-]+\\)); \\}").matcher(ReportStyle.CSS);
+    org.junit.jupiter.api.Assertions.assertTrue(m.find(), cssClass);
+    String v = m.group(1);
+    if (v.startsWith("var(")) {
+      String name = v.substring(4, v.length() - 1);
+      java.util.regex.Matcher d = java.util.regex.Pattern.compile(name + ": (#[0-9a-f]{6});").matcher(ReportStyle.CSS);
+      org.junit.jupiter.api.Assertions.assertTrue(d.find(), name);
+      v = d.group(1);
+    }
+    return v;
+  }
+
+  private static double lightness(String hex) {
+    double y = 0;
+    double[] w = {0.2126, 0.7152, 0.0722};
+    for (int i = 0; i < 3; i++) {
+      double c = Integer.parseInt(hex.substring(1 + 2 * i, 3 + 2 * i), 16) / 255.0;
+      y += w[i] * (c <= 0.04045 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4));
+    }
+    return y > 0.008856 ? 116 * Math.cbrt(y) - 16 : 903.3 * y;
+  }
 }
