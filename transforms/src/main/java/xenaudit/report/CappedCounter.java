@@ -87,10 +87,6 @@ final class CappedCounter<K extends Comparable<K>> {
     return c == null ? 0 : c[slot];
   }
 
-  boolean contains(K key) {
-    return counts.containsKey(key);
-  }
-
   /** Counter 0 of the categories not kept (0 while at most {@code cap} were seen). */
   long other() {
     return other[0];

@@ -33,10 +33,6 @@ final class ParquetTable {
     this.files = List.copyOf(files);
   }
 
-  String name() {
-    return table;
-  }
-
   /** Every row of every file, in file order, with only {@code columns} read. */
   void forEach(List<String> columns, RowSink sink) throws IOException {
     Schema projection = projection(table, columns);
@@ -90,10 +86,5 @@ final class ParquetTable {
   static Long longValue(GenericRecord row, String column) {
     Object v = row.get(column);
     return v == null ? null : ((Number) v).longValue();
-  }
-
-  /** A boolean column, null stays null. */
-  static Boolean bool(GenericRecord row, String column) {
-    return (Boolean) row.get(column);
   }
 }

@@ -6,7 +6,6 @@ import static xenaudit.report.ParquetTable.string;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import org.apache.avro.generic.GenericRecord;
@@ -92,9 +91,5 @@ final class PoolFacts {
       max = Math.max(max, e.count());
     }
     return Math.max(max, pools.size());
-  }
-
-  Map<String, Pool> byName() {
-    return pools;
   }
 }
