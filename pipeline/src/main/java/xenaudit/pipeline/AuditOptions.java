@@ -121,6 +121,15 @@ public interface AuditOptions extends S3Options, S3ReadOptions {
   void setPreviousOutput(String value);
 
   @Description(
+      "Write the HTML compliance report of the run's tables: <output>/report/audit_date=DATE/index.html, and "
+          + "report/latest.html for the newest date. One self-contained page: fleet status, corrupt archives, "
+          + "verdicts per issue and the guests behind them, feature exposure, pools, migration, drift.")
+  @Default.Boolean(true)
+  boolean getReport();
+
+  void setReport(boolean value);
+
+  @Description(
       "Exit with status 3 (after writing every table) when any image is invalid or unreadable, for CI "
           + "gates and scheduled jobs. Default: exit 0 whenever the audit itself succeeded.")
   @Default.Boolean(false)

@@ -178,8 +178,17 @@ public final class AuditPipeline {
     }
     // 5
     files.apply("AllTableFiles", Flatten.pCollections())
-        .apply("PublishTables", PublishTables.to(output, temp, auditDate, options.getAuditRunId(), tables(settings)));
+        .apply("PublishTables", publish(options, temp, auditDate, previous, settings));
     return new Job(p.run(), settings, auditDate, previous);
+  }
+
+  private static PublishTables publish(AuditOptions options, String temp, String auditDate, PreviousOutput previous,
+      AuditSettings settings) {
+    PublishTables p = PublishTables.to(options.getOutput(), temp, auditDate, options.getAuditRunId(), tables(settings));
+    return options.getReport()
+        ? p.withReport(settings.target() == null ? null : options.getTargetPolicy(),
+            previous == null ? null : previous.auditDate(), settings.poolKey())
+        : p;
   }
 
   /** --previousOutput resolved to a date partition; null without one (or with auto on a first run). */

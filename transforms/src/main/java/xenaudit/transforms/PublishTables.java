@@ -1,7 +1,11 @@
 package xenaudit.transforms;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.channels.WritableByteChannel;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +22,9 @@ import org.apache.beam.sdk.util.MimeTypes;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PDone;
+import org.apache.parquet.io.InputFile;
+import xenaudit.report.ComplianceReport;
+import xenaudit.report.ReportHeader;
 
 /**
  * Once every file of the job is written (their names arrive here, all under one key), publishes
@@ -33,20 +40,35 @@ public class PublishTables extends PTransform<PCollection<KV<String, String>>, P
   private final String auditDate;
   private final String runId;
   private final List<String> tables;
+  private final ReportOptions report;
 
-  private PublishTables(String output, String tempDirectory, String auditDate, String runId, List<String> tables) {
+  private PublishTables(String output, String tempDirectory, String auditDate, String runId, List<String> tables,
+      ReportOptions report) {
     this.output = output;
     this.tempDirectory = tempDirectory;
     this.auditDate = auditDate;
     this.runId = runId;
     this.tables = tables;
+    this.report = report;
   }
 
   /** @param tables the tables this run produces (others lose the date's partition) */
   public static PublishTables to(String output, String tempDirectory, String auditDate, String runId,
       List<String> tables) {
-    return new PublishTables(output, tempDirectory, auditDate, runId, List.copyOf(tables));
+    return new PublishTables(output, tempDirectory, auditDate, runId, List.copyOf(tables), null);
   }
+
+  /**
+   * Also publishes the HTML report of the run's tables, {@code report/audit_date=D/index.html}
+   * (and {@code report/latest.html} for the newest date); the arguments are what its header says.
+   */
+  public PublishTables withReport(String target, String previousAuditDate, String poolKey) {
+    return new PublishTables(output, tempDirectory, auditDate, runId, tables,
+        new ReportOptions(target, previousAuditDate, poolKey));
+  }
+
+  /** What the report's header says besides the run itself; any may be null. */
+  record ReportOptions(String target, String previousAuditDate, String poolKey) implements java.io.Serializable {}
 
   /** Where a run writes its files before they are published: under the output, one folder per run. */
   public static String tempDirectory(String output, String runId) {
@@ -68,7 +90,7 @@ public class PublishTables extends PTransform<PCollection<KV<String, String>>, P
     files
         .apply("OneKey", WithKeys.of(""))
         .apply("AllFiles", GroupByKey.create())
-        .apply("MoveIntoPlace", ParDo.of(new PublishFn(output, tempDirectory, auditDate, runId, tables)));
+        .apply("MoveIntoPlace", ParDo.of(new PublishFn(output, tempDirectory, auditDate, runId, tables, report)));
     return PDone.in(files.getPipeline());
   }
 
@@ -78,13 +100,16 @@ public class PublishTables extends PTransform<PCollection<KV<String, String>>, P
     private final String auditDate;
     private final String runId;
     private final List<String> tables;
+    private final ReportOptions report;
 
-    PublishFn(String output, String tempDirectory, String auditDate, String runId, List<String> tables) {
+    PublishFn(String output, String tempDirectory, String auditDate, String runId, List<String> tables,
+        ReportOptions report) {
       this.output = output;
       this.tempDirectory = tempDirectory;
       this.auditDate = auditDate;
       this.runId = runId;
       this.tables = tables;
+      this.report = report;
     }
 
     @ProcessElement
@@ -117,7 +142,32 @@ public class PublishTables extends PTransform<PCollection<KV<String, String>>, P
         }
         staged.put(AuditTables.BASELINES, named);
       }
+      if (report != null) {
+        staged.put(AuditTables.REPORT, List.of(new PartitionPublisher.Staged(writeReport(staged),
+            ObjectStorePartitions.REPORT_PAGE)));
+      }
       PartitionPublisher.of(output, tempDirectory).publish(auditDate, staged);
+    }
+
+    /** The report of the staged tables, written into the temporary folder; returns its path. */
+    private String writeReport(Map<String, List<PartitionPublisher.Staged>> staged) throws IOException {
+      Map<String, List<InputFile>> inputs = new TreeMap<>();
+      for (String table : tables) {
+        List<InputFile> files = new ArrayList<>();
+        for (PartitionPublisher.Staged f : staged.get(table)) {
+          files.add(new ChannelInputFile(FileSystems.matchSingleFileSpec(f.path())));
+        }
+        inputs.put(table, files);
+      }
+      ReportHeader header = new ReportHeader(auditDate, runId, output,
+          Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), report.target(), report.previousAuditDate(),
+          report.poolKey());
+      String page = tempDirectory + AuditTables.REPORT + "/" + ObjectStorePartitions.REPORT_PAGE;
+      try (OutputStream out = Channels.newOutputStream(
+          FileSystems.create(FileSystems.matchNewResource(page, false), "text/html"))) {
+        ComplianceReport.write(inputs, header, out);
+      }
+      return page;
     }
 
     private static void writeEmpty(String table, String path) throws IOException {

@@ -1,24 +1,14 @@
 package xenaudit.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,8 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
  * page, PNG and PDF stay in {@code target/report-render/} to look at.
  */
 class ChromiumRenderTest {
-  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-  private static final long TIMEOUT_SECONDS = 60;
   private static final Path KEEP = Path.of("target", "report-render");
 
   @TempDir
@@ -43,12 +31,7 @@ class ChromiumRenderTest {
 
   @BeforeEach
   void chromiumIsThere() {
-    if (!Files.isExecutable(CHROMIUM)) {
-      if ("1".equals(System.getenv("XENAUDIT_REQUIRE_CHROMIUM"))) {
-        fail(CHROMIUM + " is missing and XENAUDIT_REQUIRE_CHROMIUM=1: run scripts/lib/ensure-chromium");
-      }
-      assumeTrue(false, CHROMIUM + " is missing (scripts/lib/ensure-chromium installs it): render test skipped");
-    }
+    HeadlessChromium.requireOrSkip();
   }
 
   @BeforeAll
@@ -61,95 +44,15 @@ class ChromiumRenderTest {
     }
   }
 
-  /** Chromium's exit, stdout and stderr. */
-  private record Run(int exit, String stdout, String stderr) {}
-
-  private static Run chromium(String... args) throws IOException, InterruptedException {
-    Path profile = Files.createTempDirectory(dir, "profile");
-    Path out = Files.createTempFile(dir, "stdout", ".txt");
-    Path err = Files.createTempFile(dir, "stderr", ".txt");
-    Path netLog = profile.resolveSibling(profile.getFileName() + "-netlog.json");
-    List<String> cmd = new ArrayList<>(List.of(CHROMIUM.toString(), "--headless", "--no-sandbox", "--disable-gpu",
-        "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--disable-extensions", "--hide-scrollbars", "--user-data-dir=" + profile,
-        "--enable-logging=stderr", "--v=0", "--window-size=1280,2000", "--log-net-log=" + netLog));
-    cmd.addAll(List.of(args));
-    cmd.add(html.toUri().toString());
-    Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-    if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-      p.descendants().forEach(ProcessHandle::destroyForcibly);
-      p.destroyForcibly();
-      p.waitFor(10, TimeUnit.SECONDS);
-      fail("chromium did not finish within " + TIMEOUT_SECONDS + " s: " + String.join(" ", cmd) + "\n"
-          + Files.readString(err, StandardCharsets.UTF_8));
-    }
-    Run r = new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-        Files.readString(err, StandardCharsets.UTF_8));
-    assertEquals(0, r.exit(), "chromium exit status\n" + r.stderr());
-    assertQuiet(r.stderr());
-    assertPageFetchedNothing(netLog);
-    return r;
-  }
-
-  /** No console message (the page has no script to print one) and nothing that failed to load. */
-  private static void assertQuiet(String stderr) {
-    for (String line : stderr.split("\n")) {
-      String l = line.toLowerCase(java.util.Locale.ROOT);
-      assertTrue(!line.contains("CONSOLE"), "console message: " + line);
-      assertTrue(!l.contains("failed to load resource") && !l.contains("net::err_"), "failed load: " + line);
-      assertTrue(!l.contains("not allowed to load local resource"), "blocked load: " + line);
-    }
-  }
-
-  /**
-   * No network request made on the page's behalf. Chromium's own background requests (it tries a few
-   * even with background networking off) are not the page's: the page's would carry its file://
-   * network isolation key. (Loads of local files do not show in the net log; the page has no src, href
-   * or url() to make one, which ComplianceReportTest checks.)
-   */
-  private static void assertPageFetchedNothing(Path netLog) throws IOException {
-    assertTrue(Files.isRegularFile(netLog), "chromium wrote no net log");
-    JsonNode log = new ObjectMapper().readTree(netLog.toFile());
-    int startJob = log.path("constants").path("logEventTypes").path("URL_REQUEST_START_JOB").asInt(-1);
-    assertTrue(startJob >= 0, "net log without URL_REQUEST_START_JOB events");
-    for (JsonNode e : log.path("events")) {
-      if (e.path("type").asInt() == startJob) {
-        JsonNode p = e.path("params");
-        boolean fromPage = p.path("network_isolation_key").asText().contains("file:")
-            || p.path("initiator").asText().startsWith("file:") || p.path("initiator").asText().equals("null");
-        assertTrue(!fromPage, "the page made a request: " + p);
-      }
-    }
-  }
-
   @Test
   void screenshotShowsThePage() throws Exception {
-    Path png = dir.resolve("report.png");
-    chromium("--screenshot=" + png);
-    assertTrue(Files.isRegularFile(png), "no screenshot");
-    long size = Files.size(png);
-    assertTrue(size > 10_000, "screenshot of " + size + " bytes");
-    byte[] bytes = Files.readAllBytes(png);
-    assertEquals((byte) 0x89, bytes[0]);
-    assertEquals("PNG", new String(bytes, 1, 3, StandardCharsets.US_ASCII));
-    BufferedImage img = ImageIO.read(png.toFile());
-    assertNotNull(img, "not a decodable PNG");
-    assertEquals(1280, img.getWidth());
-    assertTrue(img.getHeight() >= 1000, "height " + img.getHeight());
-    Set<Integer> colours = new HashSet<>();
-    for (int y = 0; y < img.getHeight(); y += 7) {
-      for (int x = 0; x < img.getWidth(); x += 7) {
-        colours.add(img.getRGB(x, y));
-      }
-    }
-    assertTrue(colours.size() > 20, "only " + colours.size() + " colours: a blank page?");
-    Files.copy(png, KEEP.resolve("report.png"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    ImageIO.write(HeadlessChromium.screenshot(html, dir), "png", KEEP.resolve("report.png").toFile());
   }
 
   @Test
   void printsToPdf() throws Exception {
     Path pdf = dir.resolve("report.pdf");
-    chromium("--no-pdf-header-footer", "--print-to-pdf=" + pdf);
+    HeadlessChromium.render(html, dir, "--no-pdf-header-footer", "--print-to-pdf=" + pdf);
     assertTrue(Files.isRegularFile(pdf), "no PDF");
     byte[] bytes = Files.readAllBytes(pdf);
     assertTrue(bytes.length > 10_000, "PDF of " + bytes.length + " bytes");
@@ -159,7 +62,7 @@ class ChromiumRenderTest {
 
   @Test
   void domIsTheWholePage() throws Exception {
-    Run r = chromium("--dump-dom");
+    HeadlessChromium.Run r = HeadlessChromium.render(html, dir, "--dump-dom");
     String dom = r.stdout();
     assertTrue(dom.contains("</html>"), "no DOM dumped");
     for (String id : List.of("images-total", "status-valid", "verdict-taa-exposed", "verdict-spectre_v2-unknown",
