@@ -63,7 +63,8 @@ class ClusterRunnerTablesTest {
     // Two patterns that both match guest-0001: it must still be one object, one streams row.
     List<String> args = new ArrayList<>(List.of("--runner=" + runner,
         "--input=" + fleet + "/*," + fleet + "/guest-0001.*", "--output=" + out,
-        "--auditRunId=same", "--poolKey=guest-00(\\d)", "--targetPolicy=" + host, "--previousOutput=" + previous));
+        "--auditRunId=same", "--auditDate=" + AuditPipelineTest.DATE, "--poolKey=guest-00(\\d)", "--targetPolicy=" + host,
+        "--previousOutput=" + previous));
     args.addAll(List.of(extra));
     PipelineOptionsFactory.register(AuditOptions.class);
     return AuditPipeline.runAndWait(
