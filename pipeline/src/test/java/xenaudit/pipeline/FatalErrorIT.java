@@ -14,7 +14,7 @@ import xenaudit.sample.SampleFleet;
 
 /**
  * An error that kills the job ends the command within seconds, non-zero, with one line on stderr
- * saying what happened and what to try: out of memory (a heap far too small for a fleet) exits 4,
+ * saying what happened and what to try: out of memory (a heap far too small for a fleet) kills the JVM at once (exit 137),
  * a job that fails (an output it cannot write) exits 1. Run through scripts/audit, as users do.
  */
 class FatalErrorIT {
@@ -25,7 +25,7 @@ class FatalErrorIT {
     Path fleet = dir.resolve("fleet");
     SampleFleet.generate(SampleFleet.Options.defaults(fleet).withGuests(8).withSeed(2).withMemory(4L << 20));
     Object[] r = audit(List.of("XENAUDIT_JAVA_OPTS=-Xmx16m"), "--input=" + fleet + "/*", "--output=" + dir.resolve("out"));
-    assertEquals(4, r[0], (String) r[1]);
+    assertEquals(137, r[0], (String) r[1]);
     String err = ((String) r[1]).strip();
     assertEquals(1, err.lines().count(), err);
     assertTrue(err.startsWith("xenaudit: out of memory") && err.contains("XENAUDIT_JAVA_OPTS=-Xmx"), err);

@@ -38,6 +38,21 @@ public final class ImageReport {
     this.maxFindings = maxFindings;
   }
 
+  /** The findings so far, to {@link #rollBack} to. */
+  record Mark(int listed, long errors, long warnings, long infos) {}
+
+  Mark mark() {
+    return new Mark(findings.size(), severityCounts[0], severityCounts[1], severityCounts[2]);
+  }
+
+  /** Forgets the findings added since the mark. */
+  void rollBack(Mark m) {
+    findings.subList(Math.min(m.listed(), findings.size()), findings.size()).clear();
+    severityCounts[0] = m.errors();
+    severityCounts[1] = m.warnings();
+    severityCounts[2] = m.infos();
+  }
+
   void add(Finding f) {
     severityCounts[f.severity().ordinal()]++;
     if (findings.size() < maxFindings) {

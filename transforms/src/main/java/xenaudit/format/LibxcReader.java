@@ -242,22 +242,31 @@ final class LibxcReader {
         throw new EndOfInput(offset, "record declares " + (h.length() + h.padding())
             + " bytes with padding, only " + ctx.source.remaining() + " remain");
       }
-      RecordBody body = ctx.body(h, offset);
+      // A record the input cuts short is never seen whole by Xen, so nothing in it is judged: what a
+      // streamed read found in its first bytes goes, as a seekable read never looks (it knows the size).
+      ImageReport.Mark mark = report.mark();
       LibxcRecordType t = LibxcRecordType.of(h.type());
       StreamOutcome out = null;
-      if (t == null) {
-        unknown(h, at);
-      } else {
-        if (version < t.minVersion) {
-          at.report(FindingCode.RECORD_V3_ONLY, name + " is not allowed in a v" + version + " stream");
+      try {
+        RecordBody body = ctx.body(h, offset);
+        if (t == null) {
+          unknown(h, at);
+        } else {
+          if (version < t.minVersion) {
+            at.report(FindingCode.RECORD_V3_ONLY, name + " is not allowed in a v" + version + " stream");
+          }
+          if (guest != null && !t.guests.admits(guest)) {
+            at.report(FindingCode.RECORD_WRONG_GUEST_TYPE, name + " does not belong in an " + guest.label() + " stream");
+          }
+          out = decode(t, h, body, at);
         }
-        if (guest != null && !t.guests.admits(guest)) {
-          at.report(FindingCode.RECORD_WRONG_GUEST_TYPE, name + " does not belong in an " + guest.label() + " stream");
+        if (!ctx.finishRecord(body, h, offset)) {
+          at.report(FindingCode.RECORD_PADDING_NONZERO, "the " + h.padding() + " padding bytes are not zero");
         }
-        out = decode(t, h, body, at);
-      }
-      if (!ctx.finishRecord(body, h, offset)) {
-        at.report(FindingCode.RECORD_PADDING_NONZERO, "the " + h.padding() + " padding bytes are not zero");
+      } catch (EndOfInput e) {
+        report.rollBack(mark);
+        report.pages = pagesBefore;
+        throw e;
       }
       at.close();
       ctx.observe(offset, Layer.LIBXC, idx, name, h.length(),

@@ -99,6 +99,9 @@ final class LibxlReader {
         throw new EndOfInput(offset, "record declares " + (h.length() + h.padding())
             + " bytes with padding, only " + ctx.source.remaining() + " remain");
       }
+      // As in LibxcReader: a record the input cuts short is not judged. LIBXC_CONTEXT and
+      // CHECKPOINT_END are not cut here: the libxc records their decode reads judge themselves.
+      ImageReport.Mark mark = report.mark();
       RecordBody body = ctx.body(h, offset);
       LibxlRecordType t = LibxlRecordType.of(h.type());
       StreamOutcome out = null;
@@ -108,18 +111,24 @@ final class LibxlReader {
       if (inline) {
         ctx.observe(offset, Layer.LIBXL, idx, name, h.length(), RecordDecodes.libxl(t, h.length()), before);
       }
-      if (t == null) {
-        LibxcReader.unknown(h, at);
-      } else {
-        out = decode(t, h, body, idx, at);
-      }
-      if (out == StreamOutcome.STOP) {
-        return out;
-      }
-      // LIBXC_CONTEXT and CHECKPOINT_END finish themselves: libxc records follow them inline.
-      if (t != LibxlRecordType.LIBXC_CONTEXT && t != LibxlRecordType.CHECKPOINT_END
-          && !ctx.finishRecord(body, h, offset)) {
-        at.report(FindingCode.RECORD_PADDING_NONZERO, "the " + h.padding() + " padding bytes are not zero");
+      try {
+        if (t == null) {
+          LibxcReader.unknown(h, at);
+        } else {
+          out = decode(t, h, body, idx, at);
+        }
+        if (out == StreamOutcome.STOP) {
+          return out;
+        }
+        // LIBXC_CONTEXT and CHECKPOINT_END finish themselves: libxc records follow them inline.
+        if (!inline && !ctx.finishRecord(body, h, offset)) {
+          at.report(FindingCode.RECORD_PADDING_NONZERO, "the " + h.padding() + " padding bytes are not zero");
+        }
+      } catch (EndOfInput e) {
+        if (!inline) {
+          report.rollBack(mark);
+        }
+        throw e;
       }
       at.close();
       if (!inline) {
