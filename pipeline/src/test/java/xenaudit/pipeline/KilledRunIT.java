@@ -18,7 +18,8 @@ import xenaudit.sample.SampleFleet;
 import xenaudit.transforms.AuditTables;
 
 /**
- * Rerunning a date and killing the run (SIGKILL) at points spread over its life: after each kill,
+ * Rerunning a date and killing the run (SIGKILL) at points spread over its life (fractions of a full
+ * run's time, so some land before the publish and some after): after each kill,
  * every partition of that date holds the files of exactly one run, and readers get either the
  * previous complete data or the new complete data, never a mix and never a part; the run after
  * the kills writes the new fleet, one copy of each row, every object counted once.
@@ -33,7 +34,9 @@ class KilledRunIT {
     SampleFleet.generate(SampleFleet.Options.defaults(fleet).withGuests(60).withSeed(8).withMemory(4L << 20)
         .withCorrupt(true));
     Path out = dir.resolve("out");
+    long start = System.nanoTime();
     run(fleet, out, "before", -1);
+    long fullRunMillis = (System.nanoTime() - start) / 1_000_000;
     Set<String> before = streams(out);
 
     // The next run of the date sees a changed archive: some images gone.
@@ -46,7 +49,9 @@ class KilledRunIT {
     }
     int objects = images.size() - (images.size() + 4) / 5;
     Set<String> seenAfterKills = new TreeSet<>();
-    for (long killAfterMillis : new long[] {300, 900, 1500, 2200, 3000, 4000}) {
+    // Kills spread over a whole run's time: start-up, listing, parsing, publishing, and past it.
+    for (double at : new double[] {0.1, 0.3, 0.5, 0.7, 0.85, 0.95, 1.05, 1.3}) {
+      long killAfterMillis = (long) (at * fullRunMillis);
       run(fleet, out, "killed-" + killAfterMillis, killAfterMillis);
       Set<String> runs = runsOfDate(out);
       assertEquals(1, runs.size(), "one run's files per date, after a kill at " + killAfterMillis + " ms: " + runs);
@@ -67,7 +72,7 @@ class KilledRunIT {
       assertEquals((long) objects, db.query("SELECT count(DISTINCT source_uri) AS n FROM read_parquet('"
           + db.glob(AuditTables.STREAMS) + "')").get(0).get("n"));
     }
-    System.out.println("KilledRunIT: runs visible after the kills: " + seenAfterKills);
+    System.out.println("KilledRunIT: a full run " + fullRunMillis + " ms; runs visible after the kills: " + seenAfterKills);
   }
 
   /** The audit in a JVM of its own; killed (SIGKILL) after {@code killAfterMillis}, or run to the end. */
