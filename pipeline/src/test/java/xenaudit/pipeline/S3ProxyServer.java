@@ -23,13 +23,21 @@ final class S3ProxyServer implements AutoCloseable {
   private final int port;
   private final Path basedir;
 
-  private S3ProxyServer(Process process, int port, Path basedir) {
+  private final boolean tls;
+
+  private S3ProxyServer(Process process, int port, Path basedir, boolean tls) {
     this.process = process;
     this.port = port;
     this.basedir = basedir;
+    this.tls = tls;
   }
 
   static S3ProxyServer start(Path workDir) throws IOException, InterruptedException {
+    return start(workDir, null, null);
+  }
+
+  /** With a keystore (PKCS12), the server speaks HTTPS only, with the keystore's certificate. */
+  static S3ProxyServer start(Path workDir, Path keystore, String password) throws IOException, InterruptedException {
     Path jar = Path.of("target", "s3proxy", "s3proxy.jar");
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(jar.toAbsolutePath() + " missing: it is copied by the Maven build (process-test-resources)");
@@ -37,8 +45,11 @@ final class S3ProxyServer implements AutoCloseable {
     int port = freePort();
     Path basedir = Files.createDirectories(workDir.resolve("s3-data"));
     Path props = workDir.resolve("s3proxy.properties");
-    Files.write(props, List.of(
-        "s3proxy.endpoint=http://127.0.0.1:" + port,
+    List<String> endpoint = keystore == null ? List.of("s3proxy.endpoint=http://127.0.0.1:" + port)
+        : List.of("s3proxy.secure-endpoint=https://127.0.0.1:" + port,
+            "s3proxy.keystore-path=" + keystore.toAbsolutePath(), "s3proxy.keystore-password=" + password);
+    List<String> lines = new java.util.ArrayList<>(endpoint);
+    lines.addAll(List.of(
         "s3proxy.authorization=aws-v2-or-v4",
         "s3proxy.identity=" + ACCESS_KEY,
         "s3proxy.credential=" + SECRET_KEY,
@@ -46,6 +57,7 @@ final class S3ProxyServer implements AutoCloseable {
         "jclouds.identity=unused",
         "jclouds.credential=unused",
         "jclouds.filesystem.basedir=" + basedir.toAbsolutePath()));
+    Files.write(props, lines);
     Path log = workDir.resolve("s3proxy.log");
     Process p = new ProcessBuilder(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -53,7 +65,7 @@ final class S3ProxyServer implements AutoCloseable {
         .redirectErrorStream(true)
         .redirectOutput(log.toFile())
         .start();
-    S3ProxyServer server = new S3ProxyServer(p, port, basedir);
+    S3ProxyServer server = new S3ProxyServer(p, port, basedir, keystore != null);
     Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
     while (!server.listening()) {
       if (!p.isAlive() || Instant.now().isAfter(deadline)) {
@@ -70,7 +82,7 @@ final class S3ProxyServer implements AutoCloseable {
   }
 
   String endpoint() {
-    return "http://127.0.0.1:" + port;
+    return (tls ? "https" : "http") + "://127.0.0.1:" + port;
   }
 
   /** Creates a bucket by creating its directory (the filesystem backend's representation). */

@@ -60,18 +60,19 @@ final class HttpConnection implements Closeable {
     this.out = socket.getOutputStream();
   }
 
-  static HttpConnection open(String host, int port, boolean tls, int connectTimeoutMillis, int readTimeoutMillis)
-      throws IOException {
+  /** @param tls null for plain HTTP, else the factory of the TLS sockets (it decides whom to trust) */
+  static HttpConnection open(String host, int port, SSLSocketFactory tls, int connectTimeoutMillis,
+      int readTimeoutMillis) throws IOException {
     Socket plain = new Socket();
     try {
       plain.setTcpNoDelay(true);
       plain.setKeepAlive(true);
       plain.connect(new InetSocketAddress(host, port), connectTimeoutMillis);
       plain.setSoTimeout(readTimeoutMillis);
-      if (!tls) {
+      if (tls == null) {
         return new HttpConnection(plain);
       }
-      SSLSocket s = (SSLSocket) ((SSLSocketFactory) SSLSocketFactory.getDefault()).createSocket(plain, host, port, true);
+      SSLSocket s = (SSLSocket) tls.createSocket(plain, host, port, true);
       SSLParameters p = s.getSSLParameters();
       p.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate must name the host
       s.setSSLParameters(p);

@@ -3,6 +3,7 @@ package xenaudit.transforms.io;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.URI;
+import javax.net.ssl.SSLSocketFactory;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -41,6 +42,8 @@ public final class LeanS3Client implements AutoCloseable {
   private static final Pattern XML_MESSAGE = Pattern.compile("<Message>([^<]{0,500})</Message>");
 
   private final boolean tls;
+  /** Makes the TLS sockets: the JDK's default (its trust store, {@code javax.net.ssl.trustStore}) unless given. */
+  private final SSLSocketFactory tlsSockets;
   private final String host;
   private final int port;
   private final boolean pathStyle;
@@ -56,6 +59,15 @@ public final class LeanS3Client implements AutoCloseable {
    *     implied for an IP-literal endpoint and for bucket names that are not DNS labels
    */
   public LeanS3Client(URI endpoint, String region, boolean pathStyle, AwsCredentialsProvider credentials) {
+    this(endpoint, region, pathStyle, credentials, null);
+  }
+
+  /**
+   * With the TLS sockets of an {@link javax.net.ssl.SSLContext} of your own (a private CA's trust
+   * store, say); null for the JDK's default. Certificates are always verified, and must name the host.
+   */
+  public LeanS3Client(URI endpoint, String region, boolean pathStyle, AwsCredentialsProvider credentials,
+      SSLSocketFactory tlsSockets) {
     if (region == null || region.isEmpty()) {
       throw new IllegalArgumentException("no AWS region (set --awsRegion)");
     }
@@ -67,6 +79,7 @@ public final class LeanS3Client implements AutoCloseable {
       throw new IllegalArgumentException("S3 endpoint must be http(s)://host[:port], got " + endpoint);
     }
     this.tls = scheme.equals("https");
+    this.tlsSockets = tlsSockets != null ? tlsSockets : (SSLSocketFactory) SSLSocketFactory.getDefault();
     this.host = endpoint.getHost();
     this.port = endpoint.getPort() != -1 ? endpoint.getPort() : tls ? 443 : 80;
     this.pathStyle = pathStyle || isIpLiteral(host);
@@ -105,7 +118,7 @@ public final class LeanS3Client implements AutoCloseable {
       return c;
     }
     String address = virtualHost.startsWith("[") ? virtualHost.substring(1, virtualHost.length() - 1) : virtualHost;
-    return HttpConnection.open(address, port, tls, CONNECT_TIMEOUT_MILLIS, READ_TIMEOUT_MILLIS);
+    return HttpConnection.open(address, port, tls ? tlsSockets : null, CONNECT_TIMEOUT_MILLIS, READ_TIMEOUT_MILLIS);
   }
 
   private void giveBack(String virtualHost, HttpConnection c) {
