@@ -58,6 +58,10 @@ public final class S3RangedChannel implements SeekableByteChannel {
   private long responseEnd;
   /** Size of the next GET started where the last one ended. */
   private long nextWindow;
+  /** Body failures since the last byte received. */
+  private int bodyFailures;
+  private long resumed;
+  static final int BODY_RESUMES = 3;
 
   /**
    * @param source where the object's ranges come from
@@ -86,19 +90,32 @@ public final class S3RangedChannel implements SeekableByteChannel {
     int total = 0;
     while (dst.hasRemaining() && position < size) {
       if (response == null || position != responsePos) {
-        if (!catchUp()) {
-          request(position, dst.remaining());
+        boolean caughtUp;
+        try {
+          caughtUp = catchUp();
+        } catch (IOException e) {
+          resumeAfter(e);
+          continue;
+        }
+        if (!caughtUp) {
+          request(position, dst.remaining()); // the client retries its own request failures
         }
       }
       int want = (int) Math.min(dst.remaining(), responseEnd - responsePos);
       int n;
-      if (dst.hasArray()) {
-        n = readResponse(dst.array(), dst.arrayOffset() + dst.position(), want);
-        dst.position(dst.position() + n);
-      } else {
-        n = readResponse(chunk, 0, Math.min(want, CHUNK));
-        dst.put(chunk, 0, n);
+      try {
+        if (dst.hasArray()) {
+          n = readResponse(dst.array(), dst.arrayOffset() + dst.position(), want);
+          dst.position(dst.position() + n);
+        } else {
+          n = readResponse(chunk, 0, Math.min(want, CHUNK));
+          dst.put(chunk, 0, n);
+        }
+      } catch (IOException e) {
+        resumeAfter(e);
+        continue;
       }
+      bodyFailures = 0;
       position += n;
       total += n;
       if (responsePos == responseEnd) {
@@ -106,6 +123,34 @@ public final class S3RangedChannel implements SeekableByteChannel {
       }
     }
     return total;
+  }
+
+  /**
+   * A response body that broke off (a reset, a body shorter than its length) is asked for again
+   * from where it stopped, after a pause, up to {@link #BODY_RESUMES} times in a row; then the read
+   * fails with the last cause. The object's size is known, so a body cut short is never taken for
+   * the object's end.
+   */
+  private void resumeAfter(IOException e) throws IOException {
+    RangeSource.Body r = response;
+    response = null;
+    if (r != null) {
+      try {
+        r.abort();
+      } catch (IOException | RuntimeException ignored) {
+        // the connection is gone either way
+      }
+    }
+    if (++bodyFailures > BODY_RESUMES) {
+      throw new IOException(e.getMessage() + " (after " + BODY_RESUMES + " resumed GETs)", e);
+    }
+    resumed++;
+    try {
+      Thread.sleep(100L << (bodyFailures - 1));
+    } catch (InterruptedException ie) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while resuming " + source.describe());
+    }
   }
 
   /**
@@ -239,6 +284,11 @@ public final class S3RangedChannel implements SeekableByteChannel {
   /** Bytes this channel received, including read-ahead drained unused. */
   public long bytesFetched() {
     return bytesFetched;
+  }
+
+  /** GETs this channel sent again because a response body broke off. */
+  public long resumed() {
+    return resumed;
   }
 
   /** Responses this channel aborted (connection dropped) because too much of them was left. */
