@@ -70,9 +70,11 @@ class StorageFaultTest {
     return a;
   }
 
-  static String audit(String name, boolean lean) throws Exception {
+  static String audit(String name, boolean lean, String... more) throws Exception {
     String out = "s3://audit/" + name + "-" + lean;
-    AuditSummary s = AuditPipeline.runAndWait(AuditPipelineTest.options("s3://archive/*", out, args(lean)));
+    List<String> a = args(lean);
+    a.addAll(List.of(more));
+    AuditSummary s = AuditPipeline.runAndWait(AuditPipelineTest.options("s3://archive/*", out, a));
     assertEquals(files.size(), s.images(), "every object counted once");
     return name + "-" + lean;
   }
@@ -143,6 +145,23 @@ class StorageFaultTest {
     String row = got.get(files.get(0));
     assertTrue(row.equals(clean.get(files.get(0))) || row.startsWith("unreadable READ_ERROR: "), row);
     assertFalse(row.contains("TRUNCATED") || row.startsWith("invalid"), row);
+  }
+
+  /** A server that stalls past the read timeout (--httpClientConfiguration, honoured by both clients). */
+  @ParameterizedTest(name = "lean client: {0}")
+  @ValueSource(booleans = {true, false})
+  void aStallIsATimeoutThenARetry(boolean lean) throws Exception {
+    proxy.clear();
+    FaultProxy.Rule once = proxy.add("GET", "/archive/" + files.get(0), FaultProxy.Fault.STALL, 1);
+    String timeouts = "--httpClientConfiguration={\"socketTimeout\":1000,\"connectionTimeout\":1000}";
+    assertEquals(clean, statuses(audit("stall-once", lean, timeouts)));
+    assertEquals(1, once.hits.get());
+    proxy.clear();
+    proxy.add("GET", "/archive/" + files.get(0), FaultProxy.Fault.STALL, -1);
+    Map<String, String> got = statuses(audit("stall-always", lean, timeouts));
+    proxy.clear();
+    String row = got.get(files.get(0));
+    assertTrue(row.startsWith("unreadable READ_ERROR: ") && row.toLowerCase(java.util.Locale.ROOT).contains("timed out"), row);
   }
 
   @ParameterizedTest(name = "lean client: {0}")

@@ -35,8 +35,8 @@ import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 public final class LeanS3Client implements AutoCloseable {
   static final int ATTEMPTS = 3;
   private static final int MAX_IDLE_PER_HOST = 64;
-  private static final int CONNECT_TIMEOUT_MILLIS = 10_000;
-  private static final int READ_TIMEOUT_MILLIS = 60_000;
+  static final int CONNECT_TIMEOUT_MILLIS = 10_000;
+  static final int READ_TIMEOUT_MILLIS = 60_000;
   private static final int ERROR_BODY_LIMIT = 8 * 1024;
   private static final Pattern XML_CODE = Pattern.compile("<Code>([^<]{0,200})</Code>");
   private static final Pattern XML_MESSAGE = Pattern.compile("<Message>([^<]{0,500})</Message>");
@@ -49,6 +49,8 @@ public final class LeanS3Client implements AutoCloseable {
   private final boolean pathStyle;
   private final String region;
   private final AwsCredentialsProvider credentials;
+  private volatile int connectTimeoutMillis = CONNECT_TIMEOUT_MILLIS;
+  private volatile int readTimeoutMillis = READ_TIMEOUT_MILLIS;
   private final Map<String, Deque<HttpConnection>> idle = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
@@ -87,6 +89,20 @@ public final class LeanS3Client implements AutoCloseable {
     this.credentials = credentials;
   }
 
+  /**
+   * Timeouts of new connections: to connect, and to wait for each read (a stalled server); null
+   * keeps the default (10 s, 60 s). Set from Beam's {@code --httpClientConfiguration}.
+   */
+  public LeanS3Client withTimeouts(Integer connectMillis, Integer readMillis) {
+    if (connectMillis != null) {
+      this.connectTimeoutMillis = connectMillis;
+    }
+    if (readMillis != null) {
+      this.readTimeoutMillis = readMillis;
+    }
+    return this;
+  }
+
   /** A source of ranged GETs of {@code bucket/key}; one per channel (it is not thread-safe). */
   public RangeSource object(String bucket, String key, SseCustomerKey sse) {
     return new LeanObject(bucket, key, sse);
@@ -118,7 +134,7 @@ public final class LeanS3Client implements AutoCloseable {
       return c;
     }
     String address = virtualHost.startsWith("[") ? virtualHost.substring(1, virtualHost.length() - 1) : virtualHost;
-    return HttpConnection.open(address, port, tls ? tlsSockets : null, CONNECT_TIMEOUT_MILLIS, READ_TIMEOUT_MILLIS);
+    return HttpConnection.open(address, port, tls ? tlsSockets : null, connectTimeoutMillis, readTimeoutMillis);
   }
 
   private void giveBack(String virtualHost, HttpConnection c) {

@@ -1,5 +1,6 @@
 package xenaudit.transforms.io;
 
+import org.apache.beam.sdk.io.aws2.common.HttpClientConfiguration;
 import org.apache.beam.sdk.io.aws2.options.S3Options;
 import org.apache.beam.sdk.io.aws2.s3.DefaultS3ClientBuilderFactory;
 import org.apache.beam.sdk.io.aws2.s3.S3FileSystemConfiguration;
@@ -54,6 +55,11 @@ public final class S3RangedReads implements AutoCloseable {
     if (leanUsable(options)) {
       String region = s3.getAwsRegion() != null ? s3.getAwsRegion().id() : new DefaultAwsRegionProviderChain().getRegion().id();
       LeanS3Client client = new LeanS3Client(s3.getEndpoint(), region, read.getS3PathStyle(), s3.getAwsCredentialsProvider());
+      HttpClientConfiguration http = s3.getHttpClientConfiguration();
+      if (http != null) {
+        // The same options the SDK's client takes: a stalled server is a timeout, then a retry.
+        client.withTimeouts(http.connectionTimeout(), http.socketTimeout() != null ? http.socketTimeout() : http.readTimeout());
+      }
       return new S3RangedReads(client, config.getSSECustomerKey(), read.getS3ReadAhead());
     }
     return new S3RangedReads(config.getS3ClientBuilder().build(), config.getSSECustomerKey(), read.getS3ReadAhead());
