@@ -38,19 +38,21 @@ public final class ImageReport {
     this.maxFindings = maxFindings;
   }
 
-  /** The findings so far, to {@link #rollBack} to. */
-  record Mark(int listed, long errors, long warnings, long infos) {}
+  /** The findings and counts so far, to {@link #rollBack} to. */
+  record Mark(int listed, long errors, long warnings, long infos, long pages, long checkpoints) {}
 
   Mark mark() {
-    return new Mark(findings.size(), severityCounts[0], severityCounts[1], severityCounts[2]);
+    return new Mark(findings.size(), severityCounts[0], severityCounts[1], severityCounts[2], pages, checkpoints);
   }
 
-  /** Forgets the findings added since the mark. */
+  /** Forgets the findings, pages and checkpoints counted since the mark. */
   void rollBack(Mark m) {
     findings.subList(Math.min(m.listed(), findings.size()), findings.size()).clear();
     severityCounts[0] = m.errors();
     severityCounts[1] = m.warnings();
     severityCounts[2] = m.infos();
+    pages = m.pages();
+    checkpoints = m.checkpoints();
   }
 
   void add(Finding f) {

@@ -265,7 +265,6 @@ final class LibxcReader {
         }
       } catch (EndOfInput e) {
         report.rollBack(mark);
-        report.pages = pagesBefore;
         throw e;
       }
       at.close();

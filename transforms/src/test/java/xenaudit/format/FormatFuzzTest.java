@@ -21,7 +21,8 @@ import xenaudit.policy.TargetPolicy;
 /**
  * Coverage-guided fuzzing of the format core (Jazzer). Every input is {@code [target][chunk][body]}:
  * the body is read as an image (seekable, and streamed in chunks of a size the input picks), as a
- * gzip or zstd image, or as xen-cpuid policy text. Properties, for any bytes at all:
+ * gzip or zstd image, as xen-cpuid policy text, as an xl JSON config, libvirt XML or xl config-file
+ * text, or as CPUID leaves and MSRs for the policy decoder. Properties, for any bytes at all:
  * <ul>
  *   <li>nothing escapes: no exception, no internal-error report, no policy parse error other than
  *       {@link PolicyTextException};
@@ -41,6 +42,9 @@ class FormatFuzzTest {
   static final int GZIP = 1;
   static final int ZSTD = 2;
   static final int POLICY_TEXT = 3;
+  static final int XL_JSON = 4;
+  static final int LIBVIRT_XML = 5;
+  static final int CPU_POLICY = 6;
   /** Where the seeds go: Jazzer's inputs folder of each fuzz test, {@code <Class>Inputs/<method>}. */
   static final List<String> SEED_DIRS = List.of("FormatFuzzTestInputs/fuzz", "FormatFuzzLongTestInputs/fuzz");
   private static final ReadOptions OPTIONS = ReadOptions.DEFAULTS;
@@ -80,11 +84,15 @@ class FormatFuzzTest {
     }
     byte[] body = Arrays.copyOfRange(input, 2, input.length);
     int chunk = 1 + (input[1] & 0xFF) * 97;
-    switch (input[0] & 3) {
+    switch (input[0] & 7) {
       case IMAGE -> image(body, chunk);
       case GZIP -> compressed(body, Decompression.GZIP);
       case ZSTD -> compressed(body, Decompression.ZSTD);
-      default -> policyText(body);
+      case POLICY_TEXT -> policyText(body);
+      case XL_JSON -> xlJson(body);
+      case LIBVIRT_XML -> GuestConfigParser.libvirtXml(body, body.length);
+      case CPU_POLICY -> cpuPolicy(body);
+      default -> GuestConfigParser.text(body, body.length);
     }
   }
 
@@ -118,6 +126,40 @@ class FormatFuzzTest {
           OPTIONS);
       assertNotNull(r.status());
       assertFalse(r.internalError(), () -> "internal error: " + r.findings());
+    }
+  }
+
+  /** xl's JSON config: parses, or fails the way the reader turns into XL_CONFIG_INVALID. */
+  private static void xlJson(byte[] body) {
+    try {
+      GuestConfigParser.json(body, body.length);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException expected) {
+      // XL_CONFIG_INVALID
+    }
+  }
+
+  /**
+   * The policy decoder on any leaves and MSRs (24 bytes a leaf, 16 an MSR after a count byte):
+   * every feature decodes, every security rule and the migration check against itself answer.
+   */
+  private static void cpuPolicy(byte[] body) {
+    ByteBuffer b = ByteBuffer.wrap(body).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    int leaves = b.hasRemaining() ? b.get() & 0x3F : 0;
+    List<CpuidLeaf> cpuid = new java.util.ArrayList<>();
+    while (cpuid.size() < leaves && b.remaining() >= 24) {
+      cpuid.add(new CpuidLeaf(b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getInt()));
+    }
+    List<MsrEntry> msr = new java.util.ArrayList<>();
+    while (b.remaining() >= 16) {
+      msr.add(new MsrEntry(b.getInt(), b.getInt(), b.getLong()));
+    }
+    xenaudit.policy.CpuPolicy p = xenaudit.policy.CpuPolicy.of(cpuid, msr);
+    xenaudit.policy.GuestSecurity g = xenaudit.policy.GuestSecurity.of(p);
+    for (xenaudit.policy.SecurityIssue i : xenaudit.policy.SecurityIssue.values()) {
+      assertNotNull(xenaudit.policy.SecurityRules.assess(i, g).verdict());
+    }
+    if (!cpuid.isEmpty()) { // a guest without leaves has nothing to check (the pipeline never asks)
+      assertTrue(xenaudit.policy.MigrationCheck.check(p, p).compatible(), "a policy fits itself");
     }
   }
 
