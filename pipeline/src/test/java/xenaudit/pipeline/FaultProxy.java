@@ -31,8 +31,16 @@ final class FaultProxy implements AutoCloseable {
     RESET_MID_BODY, SHORT_BODY,
     /** The response head, then a reset or a close: no byte of the body. */
     RESET_BEFORE_BODY, NO_BODY,
-    STALL, RANGE_AS_WHOLE
+    STALL, RANGE_AS_WHOLE,
+    /** 403 RequestTimeTooSkewed, its Date header {@link #SKEW_MILLIS} ahead of this machine's clock. */
+    SKEWED,
+    /** 301 PermanentRedirect: the bucket is in {@link #OTHER_REGION}. */
+    WRONG_REGION
   }
+
+  static final String OTHER_REGION = "eu-west-3";
+
+  static final long SKEW_MILLIS = 10 * 60_000;
 
   /** Requests whose method and path (with query) match take the fault, {@code times} times (-1: always). */
   static final class Rule {
@@ -66,6 +74,10 @@ final class FaultProxy implements AutoCloseable {
   private final int upstreamPort;
   private final List<Rule> rules = new CopyOnWriteArrayList<>();
   private final AtomicInteger requests = new AtomicInteger();
+  /** x-amz-date of every request, in order. */
+  final List<String> amzDates = new CopyOnWriteArrayList<>();
+  /** Authorization header of every request (its credential scope names the signing region). */
+  final List<String> authorizations = new CopyOnWriteArrayList<>();
   /** The object a path names, as stored by the server (for RANGE_AS_WHOLE). */
   private final Function<String, Path> objectFile;
   private final long stallMillis;
@@ -131,6 +143,14 @@ final class FaultProxy implements AutoCloseable {
         }
         byte[] body = in.readNBytes((int) headerLong(text, "content-length", 0));
         requests.incrementAndGet();
+        for (String l : text.split("\r\n")) {
+          if (l.toLowerCase(Locale.ROOT).startsWith("authorization:")) {
+            authorizations.add(path + " " + l.substring(l.indexOf(':') + 1).trim());
+          }
+          if (l.toLowerCase(Locale.ROOT).startsWith("x-amz-date:")) {
+            amzDates.add(path + " " + l.substring(l.indexOf(':') + 1).trim());
+          }
+        }
         Fault fault = null;
         for (Rule r : rules) {
           if (r.takes(method, path)) {
@@ -145,6 +165,29 @@ final class FaultProxy implements AutoCloseable {
               + "</Message></Error>").getBytes(StandardCharsets.UTF_8);
           out.write(("HTTP/1.1 " + (slow ? "503 Slow Down" : "500 Internal Server Error") + "\r\nContent-Type: application/xml"
               + "\r\nContent-Length: " + xml.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+          out.write(xml);
+          out.flush();
+          continue;
+        }
+        if (fault == Fault.SKEWED) {
+          byte[] xml = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>RequestTimeTooSkewed</Code><Message>The "
+              + "difference between the request time and the current time is too large.</Message></Error>")
+              .getBytes(StandardCharsets.UTF_8);
+          String date = java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(
+              java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).plusNanos(SKEW_MILLIS * 1_000_000));
+          out.write(("HTTP/1.1 403 Forbidden\r\nDate: " + date + "\r\nContent-Type: application/xml\r\nContent-Length: "
+              + xml.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+          out.write(xml);
+          out.flush();
+          continue;
+        }
+        if (fault == Fault.WRONG_REGION) {
+          byte[] xml = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>PermanentRedirect</Code><Message>The bucket "
+              + "you are attempting to access must be addressed using the specified endpoint.</Message></Error>")
+              .getBytes(StandardCharsets.UTF_8);
+          out.write(("HTTP/1.1 301 Moved Permanently\r\nx-amz-bucket-region: " + OTHER_REGION
+              + "\r\nContent-Type: application/xml\r\nContent-Length: " + xml.length + "\r\n\r\n")
+              .getBytes(StandardCharsets.ISO_8859_1));
           out.write(xml);
           out.flush();
           continue;

@@ -164,6 +164,38 @@ class StorageFaultTest {
     assertTrue(row.startsWith("unreadable READ_ERROR: ") && row.toLowerCase(java.util.Locale.ROOT).contains("timed out"), row);
   }
 
+  /** A server whose clock is ahead: the request is signed again with the server's time. */
+  @ParameterizedTest(name = "lean client: {0}")
+  @ValueSource(booleans = {true, false})
+  void aSkewedClockIsCorrectedFromTheServersDate(boolean lean) throws Exception {
+    proxy.clear();
+    proxy.amzDates.clear();
+    FaultProxy.Rule skewed = proxy.add("GET", "/archive/" + files.get(0), FaultProxy.Fault.SKEWED, 1);
+    long now = System.currentTimeMillis();
+    assertEquals(clean, statuses(audit("skewed", lean)));
+    proxy.clear();
+    assertEquals(1, skewed.hits.get());
+    java.time.format.DateTimeFormatter amz = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssX");
+    // Requests already under way keep their time; the retry, and what follows, carry the server's.
+    boolean adjusted = proxy.amzDates.stream().filter(d -> d.startsWith("/archive/" + files.get(0) + " "))
+        .mapToLong(d -> java.time.ZonedDateTime.parse(d.substring(d.indexOf(' ') + 1), amz).toInstant().toEpochMilli())
+        .anyMatch(t -> Math.abs(t - now - FaultProxy.SKEW_MILLIS) < 120_000);
+    assertTrue(adjusted, "the retry was signed with the server's clock: " + proxy.amzDates);
+  }
+
+  /** A bucket in another region (301 PermanentRedirect, x-amz-bucket-region): signed again for it. */
+  @org.junit.jupiter.api.Test
+  void theLeanClientFollowsARegionRedirect() throws Exception {
+    proxy.clear();
+    proxy.authorizations.clear();
+    FaultProxy.Rule redirect = proxy.add("GET", "/archive/" + files.get(0), FaultProxy.Fault.WRONG_REGION, 1);
+    assertEquals(clean, statuses(audit("redirect", true)));
+    proxy.clear();
+    assertEquals(1, redirect.hits.get());
+    assertTrue(proxy.authorizations.stream().anyMatch(a -> a.startsWith("/archive/" + files.get(0) + " ")
+        && a.contains("/" + FaultProxy.OTHER_REGION + "/s3/aws4_request")), proxy.authorizations::toString);
+  }
+
   @ParameterizedTest(name = "lean client: {0}")
   @ValueSource(booleans = {true, false})
   void listingFaults(boolean lean) throws Exception {

@@ -38,6 +38,10 @@ final class HttpConnection implements Closeable {
   private String reason;
   private long contentLength;
   private String contentRange;
+  /** The response's Date header (the server's clock), or null. */
+  private String date;
+  /** x-amz-bucket-region: where S3 says the bucket is (on a redirect), or null. */
+  private String bucketRegion;
   private boolean closeAfter;
   private Framing framing = Framing.LENGTH;
   /** Bytes left of the body (LENGTH) or of the current chunk (CHUNKED). */
@@ -145,6 +149,8 @@ final class HttpConnection implements Closeable {
     reason = statusLine.length() > 13 ? statusLine.substring(13) : "";
     contentLength = -1;
     contentRange = null;
+    date = null;
+    bucketRegion = null;
     closeAfter = statusLine.startsWith("HTTP/1.0");
     boolean chunked = false;
     int at = eol + 2;
@@ -167,6 +173,10 @@ final class HttpConnection implements Closeable {
         }
       } else if (name.equalsIgnoreCase("Content-Range")) {
         contentRange = value;
+      } else if (name.equalsIgnoreCase("Date")) {
+        date = value;
+      } else if (name.equalsIgnoreCase("x-amz-bucket-region")) {
+        bucketRegion = value;
       } else if (name.equalsIgnoreCase("Connection")) {
         closeAfter |= value.equalsIgnoreCase("close");
       } else if (name.equalsIgnoreCase("Transfer-Encoding")) {
@@ -205,6 +215,14 @@ final class HttpConnection implements Closeable {
   }
 
   /** {@code Content-Range} of the current response, or null. */
+  String bucketRegion() {
+    return bucketRegion;
+  }
+
+  String date() {
+    return date;
+  }
+
   String contentRange() {
     return contentRange;
   }

@@ -45,10 +45,16 @@ public final class LeanS3Client implements AutoCloseable {
   /** Makes the TLS sockets: the JDK's default (its trust store, {@code javax.net.ssl.trustStore}) unless given. */
   private final SSLSocketFactory tlsSockets;
   private final String host;
+  /** Whether the endpoint is AWS's regional one (so a bucket in another region means another host). */
+  private final boolean awsEndpoint;
+  /** Regions S3 said buckets are in (a 301 redirect's x-amz-bucket-region), for later objects. */
+  private final Map<String, String> bucketRegions = new ConcurrentHashMap<>();
   private final int port;
   private final boolean pathStyle;
   private final String region;
   private final AwsCredentialsProvider credentials;
+  /** Server clock minus ours, learnt from a RequestTimeTooSkewed answer; added to the signing time. */
+  private volatile long clockOffsetMillis;
   private volatile int connectTimeoutMillis = CONNECT_TIMEOUT_MILLIS;
   private volatile int readTimeoutMillis = READ_TIMEOUT_MILLIS;
   private final Map<String, Deque<HttpConnection>> idle = new ConcurrentHashMap<>();
@@ -73,6 +79,7 @@ public final class LeanS3Client implements AutoCloseable {
     if (region == null || region.isEmpty()) {
       throw new IllegalArgumentException("no AWS region (set --awsRegion)");
     }
+    this.awsEndpoint = endpoint == null;
     if (endpoint == null) {
       endpoint = URI.create("https://s3." + region + ".amazonaws.com");
     }
@@ -101,6 +108,23 @@ public final class LeanS3Client implements AutoCloseable {
       this.readTimeoutMillis = readMillis;
     }
     return this;
+  }
+
+  /** Signing time offset now in use, in milliseconds (0 until a server said our clock is off). */
+  public long clockOffsetMillis() {
+    return clockOffsetMillis;
+  }
+
+  /** Takes the server's clock from its Date header (RFC 1123); false when it does not parse. */
+  private boolean adjustClock(String serverDate) {
+    try {
+      long server = java.time.ZonedDateTime.parse(serverDate, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME)
+          .toInstant().toEpochMilli();
+      clockOffsetMillis = server - System.currentTimeMillis();
+      return true;
+    } catch (java.time.format.DateTimeParseException e) {
+      return false;
+    }
   }
 
   /** A source of ranged GETs of {@code bucket/key}; one per channel (it is not thread-safe). */
@@ -175,20 +199,27 @@ public final class LeanS3Client implements AutoCloseable {
     private final String bucket;
     private final String key;
     private final SseCustomerKey sse;
-    private final String virtualHost;
-    private final String hostHeader;
-    private final String path;
-    private final SigV4 signer = new SigV4(region);
+    private String virtualHost;
+    private String hostHeader;
+    private String path;
+    private SigV4 signer;
 
     LeanObject(String bucket, String key, SseCustomerKey sse) {
       this.bucket = bucket;
       this.key = key;
       this.sse = sse;
+      locate(bucketRegions.getOrDefault(bucket, region));
+    }
+
+    /** Host, path and signing region for the bucket's region. */
+    private void locate(String bucketRegion) {
+      String h = awsEndpoint ? "s3." + bucketRegion + ".amazonaws.com" : host;
       boolean style = pathStyle || !dnsCompatible(bucket);
-      this.virtualHost = style ? host : bucket + "." + host;
+      this.virtualHost = style ? h : bucket + "." + h;
       boolean defaultPort = port == (tls ? 443 : 80);
       this.hostHeader = defaultPort ? virtualHost : virtualHost + ":" + port; // IPv6 literals come bracketed
       this.path = SigV4.encodePath(style ? "/" + bucket + "/" + key : "/" + key);
+      this.signer = new SigV4(bucketRegion);
     }
 
     @Override
@@ -234,8 +265,21 @@ public final class LeanS3Client implements AutoCloseable {
           }
           return new LeanBody(c);
         }
+        String serverDate = c.date();
+        String bucketRegion = c.bucketRegion();
         String error = errorOf(c);
         giveBack(virtualHost, c);
+        if (status == 403 && error.startsWith("RequestTimeTooSkewed") && serverDate != null && attempt < ATTEMPTS
+            && adjustClock(serverDate)) {
+          continue; // signed again with the server's time, as the SDK does
+        }
+        if ((status == 301 || status == 400) && bucketRegion != null && !bucketRegion.isEmpty()
+            && !bucketRegion.equals(signer.region()) && attempt < ATTEMPTS) {
+          // The bucket lives in another region: sign for it (and on AWS, go to its endpoint).
+          bucketRegions.put(bucket, bucketRegion);
+          locate(bucketRegion);
+          continue;
+        }
         if ((status >= 500 || status == 429) && attempt < ATTEMPTS) {
           backOff(attempt);
           continue;
@@ -247,7 +291,7 @@ public final class LeanS3Client implements AutoCloseable {
     /** The request head: Host, Range, x-amz-* and Authorization; SigV4 signs host and every x-amz-* header. */
     private byte[] head(String range) {
       AwsCredentials creds = credentials.resolveCredentials();
-      String amzDate = SigV4.amzDate(System.currentTimeMillis() / 1000);
+      String amzDate = SigV4.amzDate((System.currentTimeMillis() + clockOffsetMillis) / 1000);
       TreeMap<String, String> signed = new TreeMap<>();
       signed.put("host", hostHeader);
       signed.put("x-amz-content-sha256", SigV4.EMPTY_PAYLOAD_SHA256);

@@ -39,6 +39,10 @@ final class SigV4 {
   private String keySecret;
   private byte[] signingKey;
 
+  String region() {
+    return region;
+  }
+
   SigV4(String region) {
     this.region = region;
     try {
