@@ -158,38 +158,24 @@ final class FaultProxy implements AutoCloseable {
             break;
           }
         }
-        if (fault == Fault.STATUS_500 || fault == Fault.SLOW_DOWN) {
-          boolean slow = fault == Fault.SLOW_DOWN;
-          byte[] xml = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + (slow ? "SlowDown" : "InternalError")
-              + "</Code><Message>" + (slow ? "Please reduce your request rate." : "We encountered an internal error.")
-              + "</Message></Error>").getBytes(StandardCharsets.UTF_8);
-          out.write(("HTTP/1.1 " + (slow ? "503 Slow Down" : "500 Internal Server Error") + "\r\nContent-Type: application/xml"
-              + "\r\nContent-Length: " + xml.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-          out.write(xml);
-          out.flush();
+        if (fault == Fault.STATUS_500) {
+          error(out, "500 Internal Server Error", "", "InternalError", "We encountered an internal error.");
+          continue;
+        }
+        if (fault == Fault.SLOW_DOWN) {
+          error(out, "503 Slow Down", "", "SlowDown", "Please reduce your request rate.");
           continue;
         }
         if (fault == Fault.SKEWED) {
-          byte[] xml = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>RequestTimeTooSkewed</Code><Message>The "
-              + "difference between the request time and the current time is too large.</Message></Error>")
-              .getBytes(StandardCharsets.UTF_8);
           String date = java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(
               java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).plusNanos(SKEW_MILLIS * 1_000_000));
-          out.write(("HTTP/1.1 403 Forbidden\r\nDate: " + date + "\r\nContent-Type: application/xml\r\nContent-Length: "
-              + xml.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-          out.write(xml);
-          out.flush();
+          error(out, "403 Forbidden", "Date: " + date + "\r\n", "RequestTimeTooSkewed",
+              "The difference between the request time and the current time is too large.");
           continue;
         }
         if (fault == Fault.WRONG_REGION) {
-          byte[] xml = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>PermanentRedirect</Code><Message>The bucket "
-              + "you are attempting to access must be addressed using the specified endpoint.</Message></Error>")
-              .getBytes(StandardCharsets.UTF_8);
-          out.write(("HTTP/1.1 301 Moved Permanently\r\nx-amz-bucket-region: " + OTHER_REGION
-              + "\r\nContent-Type: application/xml\r\nContent-Length: " + xml.length + "\r\n\r\n")
-              .getBytes(StandardCharsets.ISO_8859_1));
-          out.write(xml);
-          out.flush();
+          error(out, "301 Moved Permanently", "x-amz-bucket-region: " + OTHER_REGION + "\r\n", "PermanentRedirect",
+              "The bucket you are attempting to access must be addressed using the specified endpoint.");
           continue;
         }
         if (fault == Fault.STALL) {
@@ -229,6 +215,17 @@ final class FaultProxy implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** An S3 error response: status, extra header lines, and the XML error document. */
+  private static void error(OutputStream out, String status, String headers, String code, String message)
+      throws IOException {
+    byte[] xml = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + code + "</Code><Message>" + message
+        + "</Message></Error>").getBytes(StandardCharsets.UTF_8);
+    out.write(("HTTP/1.1 " + status + "\r\n" + headers + "Content-Type: application/xml\r\nContent-Length: " + xml.length
+        + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+    out.write(xml);
+    out.flush();
   }
 
   /** The request to the server (Connection: close), its whole response back. */
