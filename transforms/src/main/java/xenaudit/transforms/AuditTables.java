@@ -36,6 +36,9 @@ public final class AuditTables {
   /** Folders beside the tables, partitioned by date like them: pool baselines as text, the HTML report. */
   public static final String BASELINES = "baselines";
   public static final String REPORT = "report";
+  /** The report's page in each date partition, and the copy of the newest beside the partitions. */
+  public static final String REPORT_PAGE = "index.html";
+  public static final String LATEST_REPORT = "latest.html";
 
   /** Every dated folder a run publishes or replaces: the tables, the baselines, the report. */
   public static final List<String> FOLDERS = java.util.stream.Stream

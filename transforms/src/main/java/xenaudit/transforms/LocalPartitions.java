@@ -136,16 +136,16 @@ final class LocalPartitions implements PartitionPublisher {
     Path newest = null;
     try (Stream<Path> dates = Files.list(reports)) {
       newest = dates.filter(d -> d.getFileName().toString().startsWith(AuditTables.DATE_KEY + "="))
-          .map(d -> d.resolve(ObjectStorePartitions.REPORT_PAGE)).filter(Files::exists)
+          .map(d -> d.resolve(AuditTables.REPORT_PAGE)).filter(Files::exists)
           .max(Comparator.comparing(Path::toString)).orElse(null);
     }
-    Path latest = reports.resolve(ObjectStorePartitions.LATEST_REPORT);
+    Path latest = reports.resolve(AuditTables.LATEST_REPORT);
     if (newest == null) {
       Files.deleteIfExists(latest);
       deleteIfEmpty(reports);
       return;
     }
-    Path tmp = reports.resolve("." + ObjectStorePartitions.LATEST_REPORT + ".tmp");
+    Path tmp = reports.resolve("." + AuditTables.LATEST_REPORT + ".tmp");
     Files.copy(newest, tmp, StandardCopyOption.REPLACE_EXISTING);
     Files.move(tmp, latest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }

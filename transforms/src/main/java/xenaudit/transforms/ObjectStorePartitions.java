@@ -25,8 +25,6 @@ import org.apache.beam.sdk.io.fs.ResourceId;
  * (DuckDB, Spark, Trino over Hive partitions) would not read it.
  */
 final class ObjectStorePartitions implements PartitionPublisher {
-  static final String REPORT_PAGE = "index.html";
-  static final String LATEST_REPORT = "latest.html";
   private final String output;
   private final String temp;
 
@@ -68,12 +66,12 @@ final class ObjectStorePartitions implements PartitionPublisher {
   private void updateLatestReport() throws IOException {
     String reports = AuditTables.directory(output, AuditTables.REPORT);
     ResourceId newest = null;
-    for (ResourceId r : matches(reports + AuditTables.DATE_KEY + "=*/" + REPORT_PAGE)) {
+    for (ResourceId r : matches(reports + AuditTables.DATE_KEY + "=*/" + AuditTables.REPORT_PAGE)) {
       if (newest == null || r.toString().compareTo(newest.toString()) > 0) {
         newest = r;
       }
     }
-    ResourceId latest = FileSystems.matchNewResource(reports + LATEST_REPORT, false);
+    ResourceId latest = FileSystems.matchNewResource(reports + AuditTables.LATEST_REPORT, false);
     if (newest != null) {
       FileSystems.copy(List.of(newest), List.of(latest));
     } else {

@@ -144,7 +144,7 @@ public class PublishTables extends PTransform<PCollection<KV<String, String>>, P
       }
       if (report != null) {
         staged.put(AuditTables.REPORT, List.of(new PartitionPublisher.Staged(writeReport(staged),
-            ObjectStorePartitions.REPORT_PAGE)));
+            AuditTables.REPORT_PAGE)));
       }
       PartitionPublisher.of(output, tempDirectory).publish(auditDate, staged);
     }
@@ -162,7 +162,7 @@ public class PublishTables extends PTransform<PCollection<KV<String, String>>, P
       ReportHeader header = new ReportHeader(auditDate, runId, output,
           Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), report.target(), report.previousAuditDate(),
           report.poolKey());
-      String page = tempDirectory + AuditTables.REPORT + "/" + ObjectStorePartitions.REPORT_PAGE;
+      String page = tempDirectory + AuditTables.REPORT + "/" + AuditTables.REPORT_PAGE;
       try (OutputStream out = Channels.newOutputStream(
           FileSystems.create(FileSystems.matchNewResource(page, false), "text/html"))) {
         ComplianceReport.write(inputs, header, out);
