@@ -131,14 +131,19 @@ public final class VerifyImage {
     }
     CpuPolicy policy = CpuPolicy.of(r);
     if (policy.hasCpuid()) {
-      GuestSecurity g = GuestSecurity.of(policy);
+      GuestSecurity g = GuestSecurity.of(policy, r.guestType());
       out.printf("  %s family 0x%x model 0x%x stepping %d; %d features present%n",
           g.vendor() == null ? "-" : g.vendor().label(), g.family(), g.model(), g.stepping(), features(policy).size());
-      StringBuilder v = new StringBuilder("  verdicts:");
-      for (SecurityIssue i : SecurityIssue.values()) {
-        v.append(' ').append(i.column()).append(' ').append(g.assessment(i).verdict().label()).append(';');
+      out.println("  verdicts:");
+      for (SecurityIssue.Scope scope : SecurityIssue.Scope.values()) {
+        StringBuilder v = new StringBuilder("    ").append(scope.title()).append(':');
+        for (SecurityIssue i : SecurityIssue.values()) {
+          if (i.scope() == scope) {
+            v.append(' ').append(i.column()).append(' ').append(g.assessment(i).verdict().label()).append(';');
+          }
+        }
+        out.println(v.substring(0, v.length() - 1));
       }
-      out.println(v.substring(0, v.length() - 1));
     }
     out.printf("  %d errors, %d warnings, %d info%n", r.errorCount(), r.warningCount(), r.infoCount());
     for (Finding f : r.findings()) {
@@ -235,7 +240,7 @@ public final class VerifyImage {
         g.writeString(name);
       }
       g.writeEndArray();
-      GuestSecurity security = GuestSecurity.of(policy);
+      GuestSecurity security = GuestSecurity.of(policy, r.guestType());
       g.writeStringField("vendor", security.vendor() == null ? null : security.vendor().label());
       g.writeObjectFieldStart("verdicts");
       for (SecurityIssue i : SecurityIssue.values()) {
@@ -243,6 +248,9 @@ public final class VerifyImage {
         g.writeObjectFieldStart(i.column());
         g.writeStringField("verdict", a.verdict().label());
         g.writeStringField("reason", a.reason());
+        g.writeStringField("sysfs", a.sysfs());
+        g.writeStringField("linux_file", i.sysfsFile());
+        g.writeStringField("scope", i.scope().name().toLowerCase(java.util.Locale.ROOT));
         g.writeEndObject();
       }
       g.writeEndObject();

@@ -2,6 +2,7 @@ package xenaudit.policy;
 
 import java.util.EnumMap;
 import java.util.Map;
+import xenaudit.format.GuestType;
 
 /**
  * A guest's standing against the {@link SecurityIssue}s, from the CPUID/MSR policy its stream
@@ -13,17 +14,33 @@ import java.util.Map;
  */
 public final class GuestSecurity {
   private final CpuPolicy policy;
+  private final GuestType guestType;
   private final Map<SecurityIssue, Assessment> assessments = new EnumMap<>(SecurityIssue.class);
 
-  private GuestSecurity(CpuPolicy policy) {
+  private GuestSecurity(CpuPolicy policy, GuestType guestType) {
     this.policy = policy;
+    this.guestType = guestType;
     for (SecurityIssue i : SecurityIssue.values()) {
       assessments.put(i, SecurityRules.assess(i, this));
     }
   }
 
+  /**
+   * The standing of a guest of type {@code guestType} (null when the stream does not say, which
+   * leaves the verdicts that depend on it, Meltdown's, unknown).
+   */
+  public static GuestSecurity of(CpuPolicy p, GuestType guestType) {
+    return new GuestSecurity(p, guestType);
+  }
+
+  /** The standing of a guest whose type is not known. */
   public static GuestSecurity of(CpuPolicy p) {
-    return new GuestSecurity(p);
+    return new GuestSecurity(p, null);
+  }
+
+  /** PV or HVM (PVH guests are HVM in the stream), or null. */
+  public GuestType guestType() {
+    return guestType;
   }
 
   public CpuPolicy policy() {

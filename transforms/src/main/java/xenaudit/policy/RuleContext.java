@@ -21,6 +21,7 @@ import xenaudit.format.CpuidLeaf;
 final class RuleContext {
   static final String NO_CPUID = "no CPUID policy in the stream (v2 stream or unreadable)";
   static final String EITHER_WAY = " (the same whichever way the unknown bits go)";
+  static final String NOT_AFFECTED = "Not affected";
 
   /** A rule body: reads bits through the context, returns through one of its verdict methods. */
   @FunctionalInterface
@@ -28,10 +29,15 @@ final class RuleContext {
     Outcome apply(RuleContext c);
   }
 
-  /** A verdict before it becomes an {@link Assessment}: the bits read, then why. */
-  record Outcome(Verdict verdict, List<String> trail, String why) {
+  /** A verdict before it becomes an {@link Assessment}: the bits read, then why, and what Linux prints. */
+  record Outcome(Verdict verdict, List<String> trail, String why, String sysfs) {
     Assessment assessment() {
-      return new Assessment(verdict, trail.isEmpty() ? why : String.join("; ", trail) + ": " + why);
+      return new Assessment(verdict, trail.isEmpty() ? why : String.join("; ", trail) + ": " + why, sysfs);
+    }
+
+    /** The same verdict, with the line the guest's Linux prints in the issue's sysfs file. */
+    Outcome prints(String line) {
+      return new Outcome(verdict, trail, why, line);
     }
   }
 
@@ -73,14 +79,14 @@ final class RuleContext {
     try {
       return rule.apply(c);
     } catch (Undecidable u) {
-      return new Outcome(Verdict.UNKNOWN, c.trail, u.getMessage());
+      return new Outcome(Verdict.UNKNOWN, c.trail, u.getMessage(), null);
     } catch (Fork f) {
       Outcome set = run(g, rule, with(assumed, f.feature, true));
       Outcome clear = run(g, rule, with(assumed, f.feature, false));
       List<String> at = new ArrayList<>(c.trail);
       at.add(upper(f.feature) + " unknown");
       if (set.verdict() != clear.verdict() || set.verdict() == Verdict.UNKNOWN) {
-        return new Outcome(Verdict.UNKNOWN, at, whyUnknown(f.feature));
+        return new Outcome(Verdict.UNKNOWN, at, whyUnknown(f.feature), null);
       }
       return either(set, clear);
     }
@@ -88,12 +94,14 @@ final class RuleContext {
 
   /**
    * Same verdict whichever way the unknown bit goes: report the path that read more bits (it names
-   * the bits that decided), marked as holding either way.
+   * the bits that decided), marked as holding either way. What Linux prints stands only if both
+   * ways print the same.
    */
   private static Outcome either(Outcome set, Outcome clear) {
     Outcome pick = clear.trail().size() > set.trail().size() ? clear : set;
     String why = pick.why().endsWith(EITHER_WAY) ? pick.why() : pick.why() + EITHER_WAY;
-    return new Outcome(pick.verdict(), pick.trail(), why);
+    String sysfs = java.util.Objects.equals(set.sysfs(), clear.sysfs()) ? pick.sysfs() : null;
+    return new Outcome(pick.verdict(), pick.trail(), why, sysfs);
   }
 
   private static Map<String, Boolean> with(Map<String, Boolean> m, String k, boolean v) {
@@ -131,6 +139,36 @@ final class RuleContext {
     return v;
   }
 
+  /**
+   * The feature as the guest sees it, like {@link #on}, but not named in the reason: for what
+   * decides the sysfs line and not the verdict.
+   */
+  boolean quiet(String feature) {
+    Boolean v = assumed.get(feature);
+    if (v != null) {
+      return v;
+    }
+    v = guest.feature(feature);
+    if (v == null) {
+      throw new Fork(feature);
+    }
+    return v;
+  }
+
+  /**
+   * Whether the first whitelist row matching the guest's CPU carries {@code flag}, recorded only
+   * when it does: for exemptions that rarely apply.
+   */
+  boolean exempt(String flag) {
+    VulnerabilityModels.Row r = VulnerabilityModels.first(VulnerabilityModels.Table.WHITELIST, cpu());
+    if (r == null || !r.has(flag)) {
+      return false;
+    }
+    trail.add(String.format("family %d model 0x%x stepping %d (%s) in Linux's %s list", guest.family(),
+        guest.model(), guest.stepping(), r.label(), flag));
+    return true;
+  }
+
   /** The vendor, recorded in the trail ("Intel"); UNKNOWN when there is no leaf 0. */
   Vendor vendor() {
     Vendor v = guest.vendor();
@@ -146,6 +184,12 @@ final class RuleContext {
     return v;
   }
 
+  /** The vendor, not recorded; UNKNOWN when there is no leaf 0. */
+  Vendor guestVendor() {
+    vendorUnrecorded();
+    return guest.vendor();
+  }
+
   /** Display family; UNKNOWN when there is no leaf 1. Not recorded: rules say why it mattered. */
   long family() {
     Long f = guest.family();
@@ -155,17 +199,112 @@ final class RuleContext {
     return f;
   }
 
-  /** The first row of the table matching the guest's signature (or null), recorded either way. */
-  IntelPart listed(List<IntelPart> table, String list) {
-    IntelPart p = find(table);
-    String sig = String.format("family %d model 0x%x stepping %d", guest.family(), guest.model(), guest.stepping());
-    trail.add(p == null ? sig + " not in " + list : sig + " (" + p.name() + ") in " + list);
-    return p;
+  /**
+   * Whether the first row of Linux's blacklist matching the guest's CPU carries one of {@code flags}
+   * (Linux's cpu_matches), recorded as "family 6 model 0x55 stepping 7 (SKYLAKE_X) in Linux's GDS
+   * list" or "... not in ...".
+   */
+  boolean blacklisted(String list, String... flags) {
+    return recordMatch(VulnerabilityModels.Table.BLACKLIST, list, flags);
   }
 
-  /** The first row of the table matching the guest's signature, or null; not recorded. */
-  IntelPart find(List<IntelPart> table) {
-    return IntelPart.find(table, family(), guest.model(), guest.stepping());
+  /** The same for Linux's whitelist: "... (AMD) in Linux's NO_MELTDOWN list". */
+  boolean whitelisted(String flag) {
+    return recordMatch(VulnerabilityModels.Table.WHITELIST, flag, flag);
+  }
+
+  /** The same as {@link #blacklisted} without recording it, for rules that say why in their own words. */
+  boolean inBlacklist(String flag) {
+    VulnerabilityModels.Row r = VulnerabilityModels.first(VulnerabilityModels.Table.BLACKLIST, cpu());
+    return r != null && r.has(flag);
+  }
+
+  /** The same as {@link #whitelisted} without recording it. */
+  boolean inWhitelist(String flag) {
+    VulnerabilityModels.Row r = VulnerabilityModels.first(VulnerabilityModels.Table.WHITELIST, cpu());
+    return r != null && r.has(flag);
+  }
+
+  /** The name of the first blacklist row matching the guest's CPU, or null. */
+  String blacklistRow() {
+    VulnerabilityModels.Row r = VulnerabilityModels.first(VulnerabilityModels.Table.BLACKLIST, cpu());
+    return r == null ? null : r.label();
+  }
+
+  private boolean recordMatch(VulnerabilityModels.Table table, String list, String... flags) {
+    VulnerabilityModels.Row r = VulnerabilityModels.first(table, cpu());
+    boolean hit = false;
+    for (String f : flags) {
+      hit |= r != null && r.has(f);
+    }
+    String sig = String.format("family %d model 0x%x stepping %d", guest.family(), guest.model(), guest.stepping());
+    trail.add(hit ? sig + " (" + r.label() + ") in Linux's " + list + " list" : sig + " not in Linux's " + list + " list");
+    return hit;
+  }
+
+  /** The guest's CPU as Linux's model tables see it; UNKNOWN without leaf 0 or 1. */
+  private VulnerabilityModels.Cpu cpu() {
+    vendorUnrecorded();
+    long family = family();
+    return new VulnerabilityModels.Cpu() {
+      @Override
+      public String linuxVendor() {
+        int[] r = guest.policy().leaf(0, CpuPolicy.NO_SUBLEAF);
+        return VulnerabilityModels.linuxVendor(Vendor.string(r[1], r[3], r[2]));
+      }
+
+      @Override
+      public long family() {
+        return family;
+      }
+
+      @Override
+      public long model() {
+        return guest.model();
+      }
+
+      @Override
+      public long stepping() {
+        return guest.stepping();
+      }
+
+      @Override
+      public boolean atomCore() {
+        return RuleContext.this.atomCore();
+      }
+    };
+  }
+
+  /**
+   * Whether the guest's CPU is a hybrid part's Atom core (CPUID 0x1A eax[31:24] = 0x20): false
+   * past the max leaf, where the CPU returns zeros; UNKNOWN when the leaf is due but missing.
+   */
+  private boolean atomCore() {
+    CpuPolicy p = guest.policy();
+    if (p.pastMaxLeaf(0x1A, CpuPolicy.NO_SUBLEAF)) {
+      return false;
+    }
+    Long eax = p.register(0x1A, CpuPolicy.NO_SUBLEAF, 0);
+    if (eax == null) {
+      throw new Undecidable("core type unknown (CPUID leaf 0x1a is not in the policy)");
+    }
+    return (eax >>> 24 & 0xFF) == VulnerabilityModels.ATOM_CORE_TYPE;
+  }
+
+  private void vendorUnrecorded() {
+    if (guest.vendor() == null) {
+      throw new Undecidable("vendor unknown (no CPUID leaf 0 in the policy)");
+    }
+  }
+
+  /** Whether the guest is a PV guest; UNKNOWN when the stream does not say. */
+  boolean pv() {
+    xenaudit.format.GuestType t = guest.guestType();
+    if (t == null) {
+      throw new Undecidable("guest type unknown (the stream names no domain type)");
+    }
+    trail.add(t == xenaudit.format.GuestType.X86_PV ? "PV guest" : "HVM/PVH guest");
+    return t == xenaudit.format.GuestType.X86_PV;
   }
 
   /** Records a fact the rule established without reading a bit, e.g. a family check. */
@@ -173,15 +312,16 @@ final class RuleContext {
     trail.add(fact);
   }
 
+  /** Not affected; Linux prints "Not affected" unless {@link Outcome#prints} says otherwise. */
   Outcome notAffected(String why) {
-    return new Outcome(Verdict.NOT_AFFECTED, trail, why);
+    return new Outcome(Verdict.NOT_AFFECTED, trail, why, NOT_AFFECTED);
   }
 
   Outcome mitigation(String why) {
-    return new Outcome(Verdict.MITIGATION_AVAILABLE, trail, why);
+    return new Outcome(Verdict.MITIGATION_AVAILABLE, trail, why, null);
   }
 
   Outcome exposed(String why) {
-    return new Outcome(Verdict.EXPOSED, trail, why);
+    return new Outcome(Verdict.EXPOSED, trail, why, null);
   }
 }

@@ -356,29 +356,11 @@ final class ReportPage {
   // ---- 3. security -----------------------------------------------------------------------------
 
   private static String issueName(SecurityIssue i) {
-    return switch (i) {
-      case MDS -> "MDS";
-      case TAA -> "TAA";
-      case SSB -> "SSB";
-      case SPECTRE_V2 -> "Spectre v2";
-      case SRBDS -> "SRBDS";
-      case GDS -> "GDS";
-      case RFDS -> "RFDS";
-      case ITS -> "ITS";
-    };
+    return i.displayName();
   }
 
   private static String issueTitle(SecurityIssue i) {
-    return switch (i) {
-      case MDS -> "Microarchitectural Data Sampling, XSA-297";
-      case TAA -> "TSX Asynchronous Abort, XSA-305";
-      case SSB -> "Speculative Store Bypass (Spectre v4), XSA-263";
-      case SPECTRE_V2 -> "Branch Target Injection, XSA-254";
-      case SRBDS -> "Special Register Buffer Data Sampling, XSA-320";
-      case GDS -> "Gather Data Sampling (\u201cDownfall\u201d), XSA-435";
-      case RFDS -> "Register File Data Sampling, XSA-452";
-      case ITS -> "Indirect Target Selection, XSA-469";
-    };
+    return i.title() + ", " + i.advisory();
   }
 
   private static String verdictName(Verdict v) {
@@ -407,33 +389,41 @@ final class ReportPage {
         + "data-value=\"").raw(s.anyExposed).raw("\">").raw(num(s.anyExposed))
         .raw("</span> are exposed to at least one issue; <span id=\"guests-any-unknown\" data-value=\"")
         .raw(s.anyUnknown).raw("\">").raw(num(s.anyUnknown))
-        .raw("</span> have at least one unknown verdict (an image without a CPU policy is unknown for all eight).</p>\n");
-    legend();
-    raw("<table class=\"verdicts\"><thead><tr><th>Issue</th>");
-    for (Verdict v : Verdict.values()) {
-      raw("<th class=\"num\">").raw(verdictName(v)).raw("</th>");
+        .raw("</span> have at least one unknown verdict (an image without a CPU policy is unknown for all ")
+        .raw(SecurityIssue.values().length).raw(").</p>\n");
+    raw("<p class=\"dim\">Guests by vendor: ");
+    boolean firstVendor = true;
+    for (String v : SecurityFacts.VENDORS) {
+      raw(firstVendor ? "" : ", ").raw(v).raw(" <span id=\"vendor-").raw(v).raw("\" data-value=\"")
+          .raw(s.vendorCount(v)).raw("\">").raw(num(s.vendorCount(v))).raw("</span>");
+      firstVendor = false;
     }
-    raw("<th class=\"dist\">Distribution</th></tr></thead><tbody>\n");
+    raw(". Issues are grouped by the CPUs they can affect; a group no guest of this run can be affected by is "
+        + "folded.</p>\n");
+    legend();
+    for (SecurityIssue.Scope scope : SecurityIssue.Scope.values()) {
+      List<SecurityIssue> issues = issuesOf(scope);
+      long concerned = s.concerned(scope);
+      boolean fold = concerned == 0;
+      raw("<div class=\"scope\" id=\"scope-").raw(scope.name().toLowerCase(java.util.Locale.ROOT)).raw("\">");
+      if (fold) {
+        raw("<details><summary>").raw(scope.title()).raw(": ").raw(issues.size())
+            .raw(" issues \u2014 no guest of this run has such a CPU").raw(s.unknownVendor() > 0
+                ? " (guests without a CPU policy are unknown here as everywhere)" : "").raw("</summary>\n");
+      } else {
+        raw("<h3>").raw(scope.title()).raw(" <span class=\"dim\">(").raw(num(concerned))
+            .raw(concerned == 1 ? " guest" : " guests").raw(" with such a CPU)</span></h3>\n");
+      }
+      verdictTable(s, issues);
+      if (fold) {
+        raw("</details>");
+      }
+      raw("</div>\n");
+    }
     boolean anyOther = false;
     for (SecurityIssue i : SecurityIssue.values()) {
-      raw("<tr><th scope=\"row\"><a href=\"#issue-").raw(i.column()).raw("\">").raw(issueName(i))
-          .raw("</a><div class=\"sub\">").raw(issueTitle(i)).raw("</div></th>");
-      List<SvgCharts.Part> parts = new ArrayList<>();
-      for (Verdict v : Verdict.values()) {
-        long n = s.count(i, v);
-        String cell = countCell("verdict-" + i.column() + "-" + v.label(), n, n > 0 ? verdictClass(v) + "-text" : "dim");
-        if (n > 0 && SecurityFacts.LISTED.contains(v)) {
-          cell = cell.replace("\">" + num(n) + "</td>", "\"><a href=\"#guests-" + i.column() + "-" + v.label() + "\">"
-              + num(n) + "</a></td>");
-        }
-        raw(cell);
-        parts.add(new SvgCharts.Part(n, verdictClass(v), verdictName(v)));
-      }
       anyOther |= s.otherVerdicts(i) > 0;
-      raw("<td class=\"dist\">").raw(SvgCharts.stackedBar(parts, 200, 14, issueName(i) + " verdicts"))
-          .raw("</td></tr>\n");
     }
-    raw("</tbody></table>\n");
     if (anyOther) {
       raw("<p class=\"dim\">Some rows hold a verdict outside the four above: ");
       boolean first = true;
@@ -448,37 +438,89 @@ final class ReportPage {
 
     raw("<h3>Guests behind each verdict</h3>\n<p class=\"dim\">For each issue, the guests whose verdict is exposed, "
         + "unknown or mitigation available, with the reason the audit gives (first ").raw(ReportFacts.LIST_LIMIT)
-        .raw(" by guest id). Guests not affected are not listed.</p>\n");
-    for (SecurityIssue i : SecurityIssue.values()) {
-      raw("<div class=\"issue\" id=\"issue-").raw(i.column()).raw("\"><h4>").raw(issueName(i))
-          .raw(" <span class=\"dim\">\u2014 ").raw(issueTitle(i)).raw("</span></h4>\n");
-      boolean listed = false;
-      for (Verdict v : SecurityFacts.LISTED) {
-        SmallestK<SecurityFacts.Guest> g = s.guests(i, v);
-        if (g.offered() == 0) {
-          continue;
-        }
-        listed = true;
-        raw("<details open class=\"guests\" id=\"guests-").raw(i.column()).raw("-").raw(v.label())
-            .raw("\"><summary><span class=\"vbadge ").raw(verdictClass(v)).raw("\">")
-            .raw(verdictName(v)).raw("</span> ").raw(num(g.offered())).raw(g.offered() == 1 ? " guest" : " guests")
-            .raw("</summary>\n<table class=\"list compact\"><colgroup><col class=\"c-id\"><col class=\"c-uri\"><col>"
-                + "</colgroup><thead><tr><th>Guest id</th><th>Image</th><th>Reason</th></tr></thead><tbody>\n");
-        for (SecurityFacts.Guest x : g.sorted()) {
-          raw("<tr>").raw(guestCell(x.guestId(), x.sourceUri())).raw("<td class=\"uri\">").text(x.sourceUri())
-              .raw("</td><td>").text(x.reason()).raw("</td></tr>\n");
-        }
-        raw("</tbody></table>\n");
-        more("verdict-" + i.column() + "-" + v.label() + "-more", g.more(), "guests",
-            "<code>guest_security</code> where <code>" + i.column() + "_verdict = '" + v.label() + "'</code>");
+        .raw(" by guest id). Guests not affected are not listed. The column <code>X_sysfs</code> of "
+        + "<code>guest_security</code> holds what each guest\u2019s Linux prints for the issue.</p>\n");
+    for (SecurityIssue.Scope scope : SecurityIssue.Scope.values()) {
+      boolean fold = s.concerned(scope) == 0;
+      if (fold) {
+        raw("<details class=\"scope-guests\"><summary>").raw(scope.title()).raw(": the guests behind ")
+            .raw(issuesOf(scope).size()).raw(" issues no guest of this run can be affected by</summary>\n");
+      }
+      for (SecurityIssue i : issuesOf(scope)) {
+        issueGuests(s, i);
+      }
+      if (fold) {
         raw("</details>\n");
       }
-      if (!listed) {
-        raw("<p class=\"dim\">Every guest is not affected.</p>\n");
-      }
-      raw("</div>\n");
     }
     endSection();
+  }
+
+  private static List<SecurityIssue> issuesOf(SecurityIssue.Scope scope) {
+    List<SecurityIssue> out = new ArrayList<>();
+    for (SecurityIssue i : SecurityIssue.values()) {
+      if (i.scope() == scope) {
+        out.add(i);
+      }
+    }
+    return out;
+  }
+
+  private void verdictTable(SecurityFacts s, List<SecurityIssue> issues) {
+    raw("<table class=\"verdicts\"><thead><tr><th>Issue</th>");
+    for (Verdict v : Verdict.values()) {
+      raw("<th class=\"num\">").raw(verdictName(v)).raw("</th>");
+    }
+    raw("<th class=\"dist\">Distribution</th></tr></thead><tbody>\n");
+    for (SecurityIssue i : issues) {
+      raw("<tr><th scope=\"row\"><a href=\"#issue-").raw(i.column()).raw("\">").raw(issueName(i))
+          .raw("</a><div class=\"sub\">").raw(issueTitle(i)).raw("</div></th>");
+      List<SvgCharts.Part> parts = new ArrayList<>();
+      for (Verdict v : Verdict.values()) {
+        long n = s.count(i, v);
+        String cell = countCell("verdict-" + i.column() + "-" + v.label(), n, n > 0 ? verdictClass(v) + "-text" : "dim");
+        if (n > 0 && SecurityFacts.LISTED.contains(v)) {
+          cell = cell.replace("\">" + num(n) + "</td>", "\"><a href=\"#guests-" + i.column() + "-" + v.label() + "\">"
+              + num(n) + "</a></td>");
+        }
+        raw(cell);
+        parts.add(new SvgCharts.Part(n, verdictClass(v), verdictName(v)));
+      }
+      raw("<td class=\"dist\">").raw(SvgCharts.stackedBar(parts, 200, 14, issueName(i) + " verdicts"))
+          .raw("</td></tr>\n");
+    }
+    raw("</tbody></table>\n");
+  }
+
+  private void issueGuests(SecurityFacts s, SecurityIssue i) {
+    raw("<div class=\"issue\" id=\"issue-").raw(i.column()).raw("\"><h4>").raw(issueName(i))
+        .raw(" <span class=\"dim\">\u2014 ").raw(issueTitle(i)).raw("; Linux: <code>").raw(i.sysfsFile())
+        .raw("</code></span></h4>\n");
+    boolean listed = false;
+    for (Verdict v : SecurityFacts.LISTED) {
+      SmallestK<SecurityFacts.Guest> g = s.guests(i, v);
+      if (g.offered() == 0) {
+        continue;
+      }
+      listed = true;
+      raw("<details open class=\"guests\" id=\"guests-").raw(i.column()).raw("-").raw(v.label())
+          .raw("\"><summary><span class=\"vbadge ").raw(verdictClass(v)).raw("\">")
+          .raw(verdictName(v)).raw("</span> ").raw(num(g.offered())).raw(g.offered() == 1 ? " guest" : " guests")
+          .raw("</summary>\n<table class=\"list compact\"><colgroup><col class=\"c-id\"><col class=\"c-uri\"><col>"
+              + "</colgroup><thead><tr><th>Guest id</th><th>Image</th><th>Reason</th></tr></thead><tbody>\n");
+      for (SecurityFacts.Guest x : g.sorted()) {
+        raw("<tr>").raw(guestCell(x.guestId(), x.sourceUri())).raw("<td class=\"uri\">").text(x.sourceUri())
+            .raw("</td><td>").text(x.reason()).raw("</td></tr>\n");
+      }
+      raw("</tbody></table>\n");
+      more("verdict-" + i.column() + "-" + v.label() + "-more", g.more(), "guests",
+          "<code>guest_security</code> where <code>" + i.column() + "_verdict = '" + v.label() + "'</code>");
+      raw("</details>\n");
+    }
+    if (!listed) {
+      raw("<p class=\"dim\">Every guest is not affected.</p>\n");
+    }
+    raw("</div>\n");
   }
 
   private void legend() {

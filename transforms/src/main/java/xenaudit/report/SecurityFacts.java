@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 import org.apache.avro.generic.GenericRecord;
 import xenaudit.policy.SecurityIssue;
+import xenaudit.policy.Vendor;
 import xenaudit.policy.Verdict;
 
 /** What the report says of {@code guest_security}: verdict counts per issue and the guests behind them. */
@@ -20,13 +21,16 @@ final class SecurityFacts {
   static final List<String> COLUMNS;
 
   static {
-    List<String> c = new ArrayList<>(List.of("guest_id", "source_uri"));
+    List<String> c = new ArrayList<>(List.of("guest_id", "source_uri", "vendor"));
     for (SecurityIssue i : SecurityIssue.values()) {
       c.add(i.column() + "_verdict");
       c.add(i.column() + "_reason");
     }
     COLUMNS = List.copyOf(c);
   }
+
+  /** The vendor labels counted, as guest_security.vendor writes them; "none" = no CPUID policy. */
+  static final List<String> VENDORS = List.of("intel", "amd", "hygon", "other", "none");
 
   /** A guest behind a verdict. */
   record Guest(String guestId, String sourceUri, String reason) {}
@@ -38,6 +42,7 @@ final class SecurityFacts {
   /** Per issue, rows per {@link Verdict} by ordinal, and last the rows with any other value. */
   private final Map<SecurityIssue, long[]> verdicts = new LinkedHashMap<>();
   private final Map<SecurityIssue, Map<Verdict, SmallestK<Guest>>> guests = new LinkedHashMap<>();
+  private final long[] vendors = new long[VENDORS.size()];
   long rows;
   long anyExposed;
   long anyUnknown;
@@ -55,6 +60,9 @@ final class SecurityFacts {
 
   void add(GenericRecord row) {
     rows++;
+    String vendor = string(row, "vendor");
+    int vi = VENDORS.indexOf(vendor == null ? "none" : vendor);
+    vendors[vi < 0 ? VENDORS.indexOf("other") : vi]++;
     boolean exposed = false;
     boolean unknown = false;
     String guestId = null;
@@ -90,6 +98,27 @@ final class SecurityFacts {
       }
     }
     return Verdict.values().length;
+  }
+
+  /** Rows whose vendor column is {@code label} (one of {@link #VENDORS}). */
+  long vendorCount(String label) {
+    return vendors[VENDORS.indexOf(label)];
+  }
+
+  /** Rows with a vendor {@code scope} concerns. */
+  long concerned(SecurityIssue.Scope scope) {
+    long n = 0;
+    for (Vendor v : Vendor.values()) {
+      if (scope.concerns(v)) {
+        n += vendorCount(v.label());
+      }
+    }
+    return n;
+  }
+
+  /** Rows without a vendor (no CPUID policy): unknown for every issue, whatever the scope. */
+  long unknownVendor() {
+    return vendorCount("none");
   }
 
   long count(SecurityIssue issue, Verdict verdict) {

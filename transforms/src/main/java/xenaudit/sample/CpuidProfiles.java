@@ -30,7 +30,24 @@ public final class CpuidProfiles {
     INTEL_CASCADE_LAKE(true, 0x00050657, "Intel(R) Xeon(R) Gold 6230 CPU @ 2.10GHz", 0, 0x80000008L, 2_095_078),
     INTEL_SAPPHIRE_RAPIDS(true, 0x000806F8, "Intel(R) Xeon(R) Gold 6430", 2, 0x80000008L, 2_100_000),
     AMD_ROME(false, 0x00830F10, "AMD EPYC 7402P 24-Core Processor", 0, 0x8000001FL, 2_799_999),
-    AMD_MILAN(false, 0x00A00F11, "AMD EPYC 7313 16-Core Processor", 0, 0x80000023L, 2_999_997);
+    AMD_MILAN(false, 0x00A00F11, "AMD EPYC 7313 16-Core Processor", 0, 0x80000023L, 2_999_997),
+    // The models below are drawn only by security-mix fleets (SampleFleet --security-mix).
+    /** SKYLAKE_X stepping 4. */
+    INTEL_SKYLAKE_SP(true, 0x00050654, "Intel(R) Xeon(R) Gold 6148 CPU @ 2.40GHz", 0, 0x80000008L, 2_394_000),
+    /** ICELAKE_X stepping 6. */
+    INTEL_ICE_LAKE_SP(true, 0x000606A6, "Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz", 0, 0x80000008L, 2_000_000),
+    /** Zen 1, family 0x17 model 0x01. */
+    AMD_NAPLES(false, 0x00800F12, "AMD EPYC 7601 32-Core Processor", 0, 0x8000001FL, 2_199_999),
+    /** Zen 4, family 0x19 model 0x11. */
+    AMD_GENOA(false, 0x00A10F11, "AMD EPYC 9654 96-Core Processor", 1, 0x80000026L, 2_399_999);
+
+    /** The models a default fleet draws from (earlier seeds keep their fleets). */
+    public static final List<Model> DEFAULT_INTEL = List.of(INTEL_CASCADE_LAKE, INTEL_SAPPHIRE_RAPIDS);
+    public static final List<Model> DEFAULT_AMD = List.of(AMD_ROME, AMD_MILAN);
+    /** Security-mix fleets: Skylake, Cascade Lake, Ice Lake, Sapphire Rapids; Zen 1, 2, 3, 4. */
+    public static final List<Model> ALL_INTEL =
+        List.of(INTEL_SKYLAKE_SP, INTEL_CASCADE_LAKE, INTEL_ICE_LAKE_SP, INTEL_SAPPHIRE_RAPIDS);
+    public static final List<Model> ALL_AMD = List.of(AMD_NAPLES, AMD_ROME, AMD_MILAN, AMD_GENOA);
 
     final boolean intel;
     final int signature;
@@ -79,8 +96,60 @@ public final class CpuidProfiles {
      * The config forces HLE on ({@code cpuid="host,hle=1"}) but the policy lacks it: the request is
      * stored with the image, its effect is not (the host's Xen hides TSX). xl JSON configs only.
      */
-    HLE_REQUEST_IGNORED
+    HLE_REQUEST_IGNORED,
+    // Below: drawn only by security-mix fleets, each with its own chance (default fleets unchanged).
+    /** Intel ARCH_CAPS GDS_NO (bit 26). */
+    GDS_NO,
+    /** Intel ARCH_CAPS RFDS_NO (bit 27). */
+    RFDS_NO,
+    /** Intel ARCH_CAPS RFDS_CLEAR (bit 28): VERW clears the register file. */
+    RFDS_CLEAR,
+    /** Intel ARCH_CAPS BHI_NO (bit 20). */
+    BHI_NO,
+    /** Intel ARCH_CAPS PBRSB_NO (bit 24). */
+    PBRSB_NO,
+    /** Intel ARCH_CAPS SBDR_SSDP_NO, FBSDP_NO and PSDP_NO (bits 13-15): immune to MMIO stale data. */
+    MMIO_NO,
+    /** Intel ARCH_CAPS FB_CLEAR (bit 17): VERW clears the fill buffers. */
+    FB_CLEAR,
+    /** AMD SRSO_NO (0x80000021 eax bit 29). */
+    SRSO_NO,
+    /** AMD SRSO_US_NO (0x80000021 eax bit 30). */
+    SRSO_US_NO,
+    /** AMD IBPB_BRTYPE (0x80000021 eax bit 28): IBPB flushes branch types. */
+    IBPB_BRTYPE,
+    /** AMD TSA_SQ_NO and TSA_L1_NO (0x80000021 ecx bits 1, 2). */
+    TSA_NO,
+    /** AMD VERW_CLEAR (0x80000021 eax bit 5). */
+    VERW_CLEAR,
+    /** AMD BTC_NO (0x80000008 ebx bit 29). */
+    BTC_NO;
+
+    /** Drawn only in security-mix fleets. */
+    public static final Set<Variation> SECURITY = EnumSet.range(GDS_NO, BTC_NO);
+    static final Set<Variation> INTEL_ONLY = EnumSet.of(RTM_EXPOSED, ITS_NO, TAA_NO_MISSING, AVX512_MASKED,
+        MD_CLEAR_MISSING, GDS_NO, RFDS_NO, RFDS_CLEAR, BHI_NO, PBRSB_NO, MMIO_NO, FB_CLEAR);
+    static final Set<Variation> AMD_ONLY = EnumSet.of(SRSO_NO, SRSO_US_NO, IBPB_BRTYPE, TSA_NO, VERW_CLEAR, BTC_NO);
   }
+
+  /** The CPUID features each AMD security variation adds. */
+  private static final Map<Variation, List<String>> AMD_VARIATION_FEATURES = Map.of(
+      Variation.SRSO_NO, List.of("SRSO_NO"),
+      Variation.SRSO_US_NO, List.of("SRSO_US_NO"),
+      Variation.IBPB_BRTYPE, List.of("IBPB_BRTYPE"),
+      Variation.TSA_NO, List.of("TSA_SQ_NO", "TSA_L1_NO"),
+      Variation.VERW_CLEAR, List.of("VERW_CLEAR"),
+      Variation.BTC_NO, List.of("BTC_NO"));
+
+  /** The ARCH_CAPS bits each Intel security variation adds. */
+  private static final Map<Variation, List<String>> INTEL_VARIATION_ARCH_CAPS = Map.of(
+      Variation.GDS_NO, List.of("GDS_NO"),
+      Variation.RFDS_NO, List.of("RFDS_NO"),
+      Variation.RFDS_CLEAR, List.of("RFDS_CLEAR"),
+      Variation.BHI_NO, List.of("BHI_NO"),
+      Variation.PBRSB_NO, List.of("PBRSB_NO"),
+      Variation.MMIO_NO, List.of("SBDR_SSDP_NO", "FBSDP_NO", "PSDP_NO"),
+      Variation.FB_CLEAR, List.of("FB_CLEAR"));
 
   private static final Map<String, CpuFeature> BY_NAME = new HashMap<>();
 
@@ -130,6 +199,17 @@ public final class CpuidProfiles {
       "ITSC",
       "CLZERO", "RSTR_FP_ERR_PTRS", "WBNOINVD", "IBPB", "AMD_STIBP", "AMD_SSBD", "STIBP_ALWAYS", "IBRS");
 
+  private static final List<String> ICE_LAKE_EXTRA = List.of(
+      "AVX512_IFMA", "SHA", "AVX512_VBMI", "UMIP", "AVX512_VBMI2", "GFNI", "VAES", "VPCLMULQDQ",
+      "AVX512_BITALG", "AVX512_VPOPCNTDQ", "LA57", "RDPID", "FSRM", "WBNOINVD");
+
+  /** Zen 1 lacks these of AMD_BASE (Zen 2's). */
+  private static final List<String> NAPLES_MISSING = List.of("CLWB", "WBNOINVD", "RDPID", "UMIP");
+
+  private static final List<String> GENOA_EXTRA = List.of(
+      "AVX512F", "AVX512DQ", "AVX512_IFMA", "AVX512CD", "AVX512BW", "AVX512VL", "AVX512_VBMI", "AVX512_VBMI2",
+      "GFNI", "AVX512_VNNI", "AVX512_BITALG", "AVX512_VPOPCNTDQ", "AVX512_BF16", "LA57", "AUTO_IBRS");
+
   private static final List<String> MILAN_EXTRA = List.of(
       "PCID", "INVPCID", "PKU", "VAES", "VPCLMULQDQ", "FSRM", "NO_NEST_BP", "LFENCE_DISPATCH", "NSCB");
 
@@ -147,6 +227,9 @@ public final class CpuidProfiles {
       "RDCL_NO", "EIBRS", "SKIP_L1DFL", "MDS_NO", "IF_PSCHANGE_MC_NO", "TSX_CTRL", "TAA_NO");
   private static final List<String> SAPPHIRE_RAPIDS_ARCH_CAPS = List.of(
       "SBDR_SSDP_NO", "FBSDP_NO", "PSDP_NO", "PBRSB_NO", "GDS_NO", "RFDS_NO");
+  /** Skylake has no ARCH_CAPS of its own: Xen's virtual MSR says RSBA (retpolines unsafe) only. */
+  private static final List<String> SKYLAKE_ARCH_CAPS = List.of("RSBA");
+  private static final List<String> ICE_LAKE_ARCH_CAPS = List.of("FB_CLEAR");
 
   /** XSAVE components: {size, offset} in the standard format; index = component number. */
   private static final int[][] XSTATE = {
@@ -169,10 +252,22 @@ public final class CpuidProfiles {
   /** The guest-visible feature names of a model for a guest type, variations applied. */
   public static Set<String> guestFeatures(Model m, boolean hvm, Set<Variation> v) {
     List<String> host = new ArrayList<>(m.intel ? INTEL_BASE : AMD_BASE);
-    if (m == Model.INTEL_SAPPHIRE_RAPIDS) {
-      host.addAll(SAPPHIRE_RAPIDS_EXTRA);
-    } else if (m == Model.AMD_MILAN) {
-      host.addAll(MILAN_EXTRA);
+    switch (m) {
+      case INTEL_SAPPHIRE_RAPIDS -> host.addAll(SAPPHIRE_RAPIDS_EXTRA);
+      case INTEL_ICE_LAKE_SP -> host.addAll(ICE_LAKE_EXTRA);
+      case INTEL_SKYLAKE_SP -> host.remove("AVX512_VNNI");
+      case AMD_MILAN -> host.addAll(MILAN_EXTRA);
+      case AMD_GENOA -> {
+        host.addAll(MILAN_EXTRA);
+        host.addAll(GENOA_EXTRA);
+      }
+      case AMD_NAPLES -> host.removeAll(NAPLES_MISSING);
+      default -> { }
+    }
+    if (!m.intel) {
+      for (Variation x : v) {
+        host.addAll(AMD_VARIATION_FEATURES.getOrDefault(x, List.of()));
+      }
     }
     Set<String> out = new java.util.TreeSet<>();
     for (String name : host) {
@@ -217,6 +312,10 @@ public final class CpuidProfiles {
     int leaf7Max = Math.min(m.maxLeaf7Subleaf, atLeast(xenMajor, xenMinor, 4, 17) ? 2 : 1);
     long extLimit = atLeast(xenMajor, xenMinor, 4, 16) ? 0x21 : 0x1C;
     long extMax = 0x80000000L | Math.min(m.maxExtendedLeaf & 0xFFFF, extLimit);
+    // Xen raises the max extended leaf when it offers a bit of 0x80000021 the host's range lacks.
+    if (extLimit >= 0x21 && features.stream().anyMatch(n -> feature(n).leafOrMsr() == 0x80000021L)) {
+      extMax = Math.max(extMax, 0x80000021L);
+    }
 
     // Which leaves exist, in Xen's order.
     List<long[]> order = new ArrayList<>();
@@ -366,6 +465,17 @@ public final class CpuidProfiles {
     List<String> bits = new ArrayList<>(INTEL_ARCH_CAPS);
     if (m == Model.INTEL_SAPPHIRE_RAPIDS) {
       bits.addAll(SAPPHIRE_RAPIDS_ARCH_CAPS);
+    } else if (m == Model.INTEL_SKYLAKE_SP) {
+      bits = new ArrayList<>(SKYLAKE_ARCH_CAPS);
+    } else if (m == Model.INTEL_ICE_LAKE_SP) {
+      bits.addAll(ICE_LAKE_ARCH_CAPS);
+    }
+    for (Variation x : v) {
+      for (String b : INTEL_VARIATION_ARCH_CAPS.getOrDefault(x, List.of())) {
+        if (!bits.contains(b)) {
+          bits.add(b);
+        }
+      }
     }
     if (v.contains(Variation.ITS_NO)) {
       bits.add("ITS_NO");
@@ -450,10 +560,7 @@ public final class CpuidProfiles {
   /** The variations that make sense for a model (Intel-only ones dropped on AMD). */
   public static Set<Variation> applicable(Model m, Set<Variation> v) {
     EnumSet<Variation> out = v.isEmpty() ? EnumSet.noneOf(Variation.class) : EnumSet.copyOf(v);
-    if (!m.intel) {
-      out.removeAll(EnumSet.of(Variation.RTM_EXPOSED, Variation.ITS_NO, Variation.TAA_NO_MISSING,
-          Variation.AVX512_MASKED, Variation.MD_CLEAR_MISSING));
-    }
+    out.removeAll(m.intel ? Variation.AMD_ONLY : Variation.INTEL_ONLY);
     if (!out.contains(Variation.RTM_EXPOSED)) {
       out.remove(Variation.TAA_NO_MISSING);
     }

@@ -21,7 +21,7 @@ import xenaudit.sample.CpuidProfiles.Variation;
 import xenaudit.sample.GuestSpec.Kind;
 
 /**
- * {@code make-sample-fleet --out DIR [--guests N] [--seed S] [--memory SIZE] [--corrupt]}: writes a
+ * {@code make-sample-fleet --out DIR [--guests N] [--seed S] [--memory SIZE] [--corrupt] [--security-mix]}: writes a
  * deterministic fleet of realistic Xen save images (sparse files) and {@code DIR/truth/manifest.jsonl},
  * the truth about each image. With {@code --corrupt} it adds one image per {@link Corruptions}
  * class.
@@ -40,25 +40,34 @@ public final class SampleFleet {
   }
 
   /** What to generate. */
-  public record Options(Path out, int guests, long seed, long memoryBytes, boolean corrupt) {
+  public record Options(Path out, int guests, long seed, long memoryBytes, boolean corrupt, boolean securityMix) {
+    public Options(Path out, int guests, long seed, long memoryBytes, boolean corrupt) {
+      this(out, guests, seed, memoryBytes, corrupt, false);
+    }
+
     public static Options defaults(Path out) {
       return new Options(out, 12, 1, 64L << 20, false);
     }
 
+    /** Every CPU model and the security variations (the *_NO bits and their mitigations) too. */
+    public Options withSecurityMix(boolean mix) {
+      return new Options(out, guests, seed, memoryBytes, corrupt, mix);
+    }
+
     public Options withCorrupt(boolean c) {
-      return new Options(out, guests, seed, memoryBytes, c);
+      return new Options(out, guests, seed, memoryBytes, c, securityMix);
     }
 
     public Options withGuests(int n) {
-      return new Options(out, n, seed, memoryBytes, corrupt);
+      return new Options(out, n, seed, memoryBytes, corrupt, securityMix);
     }
 
     public Options withMemory(long bytes) {
-      return new Options(out, guests, seed, bytes, corrupt);
+      return new Options(out, guests, seed, bytes, corrupt, securityMix);
     }
 
     public Options withSeed(long s) {
-      return new Options(out, guests, s, memoryBytes, corrupt);
+      return new Options(out, guests, s, memoryBytes, corrupt, securityMix);
     }
   }
 
@@ -70,7 +79,17 @@ public final class SampleFleet {
 
   /** The fleet's guests: a deterministic mix of containers, guest types, Xen versions and CPUs. */
   public static List<GuestSpec> fleet(int guests, long seed, long memoryBytes) {
+    return fleet(guests, seed, memoryBytes, false);
+  }
+
+  /**
+   * The same; with {@code securityMix}, the CPUs are drawn from every model (Skylake, Cascade Lake,
+   * Ice Lake and Sapphire Rapids; Zen 1 to 4) and each security variation (GDS_NO, TSA_NO, ...)
+   * is drawn with a chance of one in three from a random stream of its own.
+   */
+  public static List<GuestSpec> fleet(int guests, long seed, long memoryBytes, boolean securityMix) {
     Random r = new Random(seed);
+    Random security = new Random(seed * 0x9E3779B97F4A7C15L + 0x5EC);
     List<GuestSpec> out = new ArrayList<>(guests);
     int containerOffset = r.nextInt(CONTAINERS.length);
     int kindOffset = r.nextInt(3);
@@ -82,14 +101,20 @@ public final class SampleFleet {
       Kind k = i < 6 ? Kind.values()[(i + kindOffset) % 3]
           : pick(r, new Kind[] {Kind.HVM, Kind.HVM, Kind.HVM, Kind.PV, Kind.PV, Kind.PVH});
       int minor = i % 3 == 1 ? 6 + r.nextInt(8) : 14 + r.nextInt(8); // v2: 4.6-4.13, v3: 4.14-4.21
-      Model m = i % 2 == 0
-          ? pick(r, new Model[] {Model.INTEL_CASCADE_LAKE, Model.INTEL_SAPPHIRE_RAPIDS})
-          : pick(r, new Model[] {Model.AMD_ROME, Model.AMD_MILAN});
+      List<Model> models = i % 2 == 0
+          ? securityMix ? Model.ALL_INTEL : Model.DEFAULT_INTEL
+          : securityMix ? Model.ALL_AMD : Model.DEFAULT_AMD;
+      Model m = models.get(r.nextInt(models.size()));
       int vcpus = pick(r, new Integer[] {1, 2, 2, 4, 4, 8});
       EnumSet<Variation> v = EnumSet.noneOf(Variation.class);
       for (Variation x : Variation.values()) {
         // Drawn from the uuid below, not from r: fleets of earlier seeds keep their other choices.
-        if (x != Variation.HLE_REQUEST_IGNORED && r.nextInt(4) == 0) {
+        if (x != Variation.HLE_REQUEST_IGNORED && !Variation.SECURITY.contains(x) && r.nextInt(4) == 0) {
+          v.add(x);
+        }
+      }
+      for (Variation x : Variation.SECURITY) {
+        if (securityMix && security.nextInt(3) == 0) {
           v.add(x);
         }
       }
@@ -126,7 +151,7 @@ public final class SampleFleet {
   public static List<ManifestEntry> generate(Options o) throws IOException {
     Files.createDirectories(o.out());
     List<ManifestEntry> entries = new ArrayList<>();
-    List<GuestSpec> specs = fleet(o.guests(), o.seed(), o.memoryBytes());
+    List<GuestSpec> specs = fleet(o.guests(), o.seed(), o.memoryBytes(), o.securityMix());
     for (int i = 0; i < specs.size(); i++) {
       GuestSpec s = specs.get(i);
       String name = fileName(i, s);
@@ -191,10 +216,13 @@ public final class SampleFleet {
 
   static String usage() {
     return "usage: make-sample-fleet --out DIR [--guests N] [--seed S] [--memory SIZE] [--corrupt]\n"
+        + "       [--security-mix]\n"
         + "  --guests N     valid guest images (default 12)\n"
         + "  --seed S       the fleet is a function of the seed (default 1)\n"
         + "  --memory SIZE  guest RAM, e.g. 64M, 8G, 64GiB (default 64M); files are sparse\n"
         + "  --corrupt      also write one image per corruption class the reader detects\n"
+        + "  --security-mix draw CPUs from Skylake, Cascade Lake, Ice Lake, Sapphire Rapids and Zen 1-4,\n"
+        + "                 each guest with or without the *_NO bits (GDS_NO, TSA_NO, SRSO_NO, ...)\n"
         + "Writes DIR/guest-NNNN.{xl,libxl,libxc,libvirt}, DIR/corrupt-*.* and DIR/truth/manifest.jsonl.";
   }
 
@@ -234,6 +262,7 @@ public final class SampleFleet {
     long seed = 1;
     long memory = 64L << 20;
     boolean corrupt = false;
+    boolean securityMix = false;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       String value = null;
@@ -247,6 +276,7 @@ public final class SampleFleet {
           return null;
         }
         case "--corrupt" -> corrupt = true;
+        case "--security-mix" -> securityMix = true;
         case "--out", "--guests", "--seed", "--memory" -> {
           if (value == null) {
             if (i + 1 >= args.length) {
@@ -270,7 +300,7 @@ public final class SampleFleet {
     if (memory % GuestSpec.PAGE_SIZE != 0 || memory < (2L << 20)) {
       throw new IllegalArgumentException("--memory must be a multiple of 4 KiB and at least 2M: " + memory);
     }
-    return new Options(outDir, guests, seed, memory, corrupt);
+    return new Options(outDir, guests, seed, memory, corrupt, securityMix);
   }
 
   private static int parseInt(String opt, String v, int min) {

@@ -155,6 +155,7 @@ final class ImageRows {
       Assessment x = s.assessment(i);
       g.put(i.column() + "_verdict", x.verdict().label());
       g.put(i.column() + "_reason", x.reason());
+      g.put(i.column() + "_sysfs", x.sysfs());
     }
     g.put("decode_version", Features.DECODE_VERSION);
     out.write(AuditTables.GUEST_SECURITY, g);

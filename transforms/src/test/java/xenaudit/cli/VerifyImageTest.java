@@ -83,7 +83,13 @@ class VerifyImageTest {
         && !features.contains("taa_no"), features.toString());
     assertEquals("intel", j.get("vendor").asText());
     assertEquals("exposed", j.at("/verdicts/taa/verdict").asText(), j.get("verdicts").toString());
-    assertEquals(8, j.get("verdicts").size());
+    assertEquals(xenaudit.policy.SecurityIssue.values().length, j.get("verdicts").size());
+    // TSX on with TSX_CTRL offered: the guest's Linux turns TSX off itself.
+    assertEquals("Mitigation: TSX disabled", j.at("/verdicts/taa/sysfs").asText(), j.get("verdicts").toString());
+    assertEquals("tsx_async_abort", j.at("/verdicts/taa/linux_file").asText());
+    assertEquals("intel", j.at("/verdicts/taa/scope").asText());
+    assertEquals("Mitigation: PTI".equals(j.at("/verdicts/meltdown/sysfs").asText())
+        || "Not affected".equals(j.at("/verdicts/meltdown/sysfs").asText()), true, j.get("verdicts").toString());
     assertTrue(j.at("/verdicts/taa/reason").asText().contains("TAA_NO"), j.get("verdicts").toString());
 
     GuestSpec v2 = spec.withXen(4, 13);
@@ -92,5 +98,6 @@ class VerifyImageTest {
     JsonNode o = JSON.readTree(run("--json", old.toString()));
     assertEquals(0, o.get("features").size(), "a v2 stream has no policy");
     o.get("verdicts").forEach(v -> assertEquals("unknown", v.get("verdict").asText()));
+    o.get("verdicts").forEach(v -> assertTrue(v.get("sysfs").isNull(), v.toString()));
   }
 }

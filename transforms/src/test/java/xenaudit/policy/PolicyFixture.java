@@ -17,10 +17,12 @@ final class PolicyFixture {
   private static final long NO = CpuPolicy.NO_SUBLEAF;
 
   private final boolean intel;
+  private boolean hygon;
   private final int signature;
   private final Set<String> features = new LinkedHashSet<>();
   private final List<long[]> dropped = new ArrayList<>();
   private boolean archCapsMsr = true;
+  private Integer coreType;
 
   private PolicyFixture(boolean intel, int signature, String... features) {
     this.intel = intel;
@@ -39,6 +41,12 @@ final class PolicyFixture {
     return new PolicyFixture(false, signature, features);
   }
 
+  /** HygonGenuine instead of AuthenticAMD. */
+  PolicyFixture hygon() {
+    hygon = true;
+    return this;
+  }
+
   PolicyFixture without(String... names) {
     features.removeAll(Arrays.asList(names));
     return this;
@@ -50,6 +58,12 @@ final class PolicyFixture {
     return this;
   }
 
+  /** A hybrid part's core type in CPUID 0x1A eax[31:24] (0x20 Atom, 0x40 Core); raises the max leaf. */
+  PolicyFixture coreType(int type) {
+    coreType = type;
+    return this;
+  }
+
   /** Leaves a leaf out of the record (inside the max leaf, so its features become unknown). */
   PolicyFixture dropLeaf(long leaf, long subleaf) {
     dropped.add(new long[] {leaf, subleaf});
@@ -58,8 +72,13 @@ final class PolicyFixture {
 
   CpuPolicy build() {
     TreeMap<Long, int[]> regs = new TreeMap<>();
-    put(regs, 0, NO, 0xD, intel ? 0x756e6547 : 0x68747541, intel ? 0x6c65746e : 0x444d4163,
-        intel ? 0x49656e69 : 0x69746e65);
+    if (hygon) {
+      // "HygonGenuine": ebx "Hygo", ecx "uine", edx "nGen".
+      put(regs, 0, NO, 0xD, 0x6f677948, 0x656e6975, 0x6e65476e);
+    } else {
+      put(regs, 0, NO, coreType == null ? 0xD : 0x1A, intel ? 0x756e6547 : 0x68747541,
+          intel ? 0x6c65746e : 0x444d4163, intel ? 0x49656e69 : 0x69746e65);
+    }
     put(regs, 1, NO, signature, 0, 0, 0);
     put(regs, 7, 0, 2, 0, 0, 0);
     put(regs, 7, 1, 0, 0, 0, 0);
@@ -68,6 +87,9 @@ final class PolicyFixture {
     put(regs, 0x80000001L, NO, intel ? 0 : signature, 0, 0, 0);
     put(regs, 0x80000008L, NO, 0x3030, 0, 0, 0);
     put(regs, 0x80000021L, NO, 0, 0, 0, 0);
+    if (coreType != null) {
+      put(regs, 0x1A, NO, coreType << 24, 0, 0, 0);
+    }
     long msr = 0;
     for (String name : features) {
       CpuFeature f = Features.byName(name);

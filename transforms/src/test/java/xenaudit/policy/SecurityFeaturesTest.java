@@ -19,7 +19,7 @@ class SecurityFeaturesTest {
 
   @Test
   void columnsAreLowerCaseAndDistinct() {
-    assertEquals(49, SecurityFeatures.COLUMNS.size());
+    assertEquals(58, SecurityFeatures.COLUMNS.size());
     assertEquals(SecurityFeatures.COLUMNS.size(), new HashSet<>(SecurityFeatures.COLUMNS).size());
     for (String c : SecurityFeatures.COLUMNS) {
       assertEquals(c.toLowerCase(Locale.ROOT), c);
@@ -27,11 +27,13 @@ class SecurityFeaturesTest {
     // The schema is written from this order: pin both ends.
     assertEquals(List.of("ibrsb", "stibp", "ssbd"), SecurityFeatures.COLUMNS.subList(0, 3));
     assertEquals(List.of("ipred_ctrl", "rrsba_ctrl", "bhi_ctrl"), SecurityFeatures.COLUMNS.subList(46, 49));
+    assertEquals(List.of("tsa_sq_no", "tsa_l1_no"), SecurityFeatures.COLUMNS.subList(49, 51));
   }
 
   @Test
   void issueColumnsAndVerdictLabels() {
-    assertEquals(List.of("mds", "taa", "ssb", "spectre_v2", "srbds", "gds", "rfds", "its"),
+    assertEquals(List.of("mds", "taa", "ssb", "spectre_v2", "srbds", "gds", "rfds", "its", "meltdown", "spectre_v1",
+        "l1tf", "itlb_multihit", "mmio_stale_data", "retbleed", "srso", "tsa", "bhi", "pbrsb"),
         java.util.Arrays.stream(SecurityIssue.values()).map(SecurityIssue::column).toList());
     assertEquals(List.of("not_affected", "mitigation_available", "exposed", "unknown"),
         java.util.Arrays.stream(Verdict.values()).map(Verdict::label).toList());

@@ -27,6 +27,7 @@ class SecurityRulesTest {
   static final int COMET_LAKE_L_0 = 0x000A0660;
   static final int COMET_LAKE_L_1 = 0x000A0661;
   static final int ALDER_LAKE = 0x00090672;
+  static final int ALDER_LAKE_L = 0x000906A3;
   static final int ICE_LAKE_X = 0x000606A6;
   static final int SAPPHIRE_RAPIDS = 0x000806F8;
   static final int BONNELL = 0x000106C2;
@@ -358,7 +359,18 @@ class SecurityRulesTest {
 
     @Test
     void listedAtomWithoutRfdsClearIsExposed() {
-      check(SecurityIssue.RFDS, intel(ALDER_LAKE), EXPOSED, "(ALDERLAKE)", "RFDS_CLEAR clear");
+      check(SecurityIssue.RFDS, intel(ALDER_LAKE_L), EXPOSED, "(ALDERLAKE_L)", "RFDS_CLEAR clear");
+    }
+
+    @Test
+    void hybridPartsAreListedForTheirAtomCoresOnly() {
+      // Linux's ALDERLAKE rows: RFDS for the Atom core type (CPUID 0x1A), nothing for the others.
+      check(SecurityIssue.RFDS, intel(ALDER_LAKE).coreType(0x20), EXPOSED, "(ALDERLAKE Atom core)");
+      check(SecurityIssue.RFDS, intel(ALDER_LAKE).coreType(0x40), NOT_AFFECTED, "not in");
+      // Past the max leaf the CPU answers zeros: no core type, not the Atom row.
+      check(SecurityIssue.RFDS, intel(ALDER_LAKE), NOT_AFFECTED, "not in");
+      check(SecurityIssue.RFDS, intel(ALDER_LAKE).coreType(0x20).dropLeaf(0x1A, CpuPolicy.NO_SUBLEAF), UNKNOWN,
+          "core type unknown");
     }
 
     @Test
