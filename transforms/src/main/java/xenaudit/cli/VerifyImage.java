@@ -131,7 +131,7 @@ public final class VerifyImage {
     }
     CpuPolicy policy = CpuPolicy.of(r);
     if (policy.hasCpuid()) {
-      GuestSecurity g = GuestSecurity.of(policy, r.guestType());
+      GuestSecurity g = GuestSecurity.of(r, policy);
       out.printf("  %s family 0x%x model 0x%x stepping %d; %d features present%n",
           g.vendor() == null ? "-" : g.vendor().label(), g.family(), g.model(), g.stepping(), features(policy).size());
       out.println("  verdicts:");
@@ -240,7 +240,7 @@ public final class VerifyImage {
         g.writeString(name);
       }
       g.writeEndArray();
-      GuestSecurity security = GuestSecurity.of(policy, r.guestType());
+      GuestSecurity security = GuestSecurity.of(r, policy);
       g.writeStringField("vendor", security.vendor() == null ? null : security.vendor().label());
       g.writeObjectFieldStart("verdicts");
       for (SecurityIssue i : SecurityIssue.values()) {

@@ -33,6 +33,15 @@ public final class GuestSecurity {
     return new GuestSecurity(p, guestType);
   }
 
+  /**
+   * The standing of the guest a stream saved, with its policy {@code p}. A v2 stream gets none: a
+   * CPUID or MSR record there is a corruption (Xen's v2 restore has no such record types), so
+   * nothing is concluded from it.
+   */
+  public static GuestSecurity of(xenaudit.format.ImageReport r, CpuPolicy p) {
+    return new GuestSecurity(r.streamVersion() == 2 ? CpuPolicy.NONE : p, r.guestType());
+  }
+
   /** The standing of a guest whose type is not known. */
   public static GuestSecurity of(CpuPolicy p) {
     return new GuestSecurity(p, null);

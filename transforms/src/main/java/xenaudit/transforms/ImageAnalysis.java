@@ -43,7 +43,7 @@ record ImageAnalysis(
         pool = m.group(1);
       }
     }
-    return new ImageAnalysis(r, uri, sizeBytes, ImageRows.guestId(r, uri), policy, GuestSecurity.of(policy, r.guestType()), migration,
+    return new ImageAnalysis(r, uri, sizeBytes, ImageRows.guestId(r, uri), policy, GuestSecurity.of(r, policy), migration,
         targetName, pool);
   }
 }
