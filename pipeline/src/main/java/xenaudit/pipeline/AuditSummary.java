@@ -58,10 +58,15 @@ public record AuditSummary(
 
   private void printVerdicts(PrintStream out) {
     out.println("  security verdicts (not affected / mitigation available / exposed / unknown):");
-    for (SecurityIssue i : SecurityIssue.values()) {
-      Map<String, Long> v = verdicts(i);
-      out.printf("    %-10s %6d %6d %6d %6d%n", i.column(), v.get("not_affected"), v.get("mitigation_available"),
-          v.get("exposed"), v.get("unknown"));
+    for (SecurityIssue.Scope scope : SecurityIssue.Scope.values()) {
+      out.println("    " + scope.title().toLowerCase(java.util.Locale.ROOT) + ":");
+      for (SecurityIssue i : SecurityIssue.values()) {
+        if (i.scope() == scope) {
+          Map<String, Long> v = verdicts(i);
+          out.printf("      %-16s %6d %6d %6d %6d%n", i.column(), v.get("not_affected"), v.get("mitigation_available"),
+              v.get("exposed"), v.get("unknown"));
+        }
+      }
     }
   }
 

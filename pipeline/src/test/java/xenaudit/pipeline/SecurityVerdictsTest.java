@@ -217,6 +217,38 @@ class SecurityVerdictsTest {
     }
   }
 
+  /** The README's SRSO/TSA query, against the verdicts of the generator's own policies (no reader involved). */
+  @Test
+  void theReadmeAmdQueryListsTheGuestsTheGeneratorsPoliciesExpose() throws Exception {
+    List<GuestSpec> specs = SampleFleet.fleet(GUESTS, 21, 4L << 20, true);
+    java.util.Set<String> want = new java.util.TreeSet<>();
+    for (int i = 0; i < specs.size(); i++) {
+      GuestSpec g = specs.get(i);
+      if (g.cpu().intel() || g.streamVersion() != 3) {
+        continue;
+      }
+      xenaudit.policy.GuestSecurity sec = xenaudit.policy.GuestSecurity.of(xenaudit.policy.CpuPolicy.of(
+          GuestImageWriter.cpuidPolicy(g), GuestImageWriter.msrPolicy(g)), null);
+      if (sec.assessment(SecurityIssue.SRSO).verdict() == Verdict.EXPOSED
+          || sec.assessment(SecurityIssue.TSA).verdict() == Verdict.EXPOSED) {
+        want.add(SampleFleet.fileName(i, g));
+      }
+    }
+    assertTrue(!want.isEmpty(), "the fleet has exposed AMD guests");
+    try (DuckDbTables db = new DuckDbTables(out)) {
+      java.util.Set<String> got = new java.util.TreeSet<>();
+      for (Map<String, Object> r : PolicyTablesTest.run(db, out,
+          PolicyTablesTest.readmeQuery("AMD guests exposed to SRSO or TSA"))) {
+        String f = AuditPipelineTest.fileName(r.get("source_uri"));
+        if (f.startsWith("guest-")) {
+          got.add(f);
+          assertTrue(r.get("srso_sysfs") != null && r.get("tsa_sysfs") != null, r.toString());
+        }
+      }
+      assertEquals(want, got);
+    }
+  }
+
   @Test
   void anAllAmdRunFoldsTheIntelOnlyIssuesAndStillCountsThem() throws Exception {
     Path report = amdOut.resolve(AuditTables.REPORT).resolve("audit_date=" + AuditPipelineTest.DATE)
