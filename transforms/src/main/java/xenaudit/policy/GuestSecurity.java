@@ -16,6 +16,9 @@ public final class GuestSecurity {
   private final CpuPolicy policy;
   private final GuestType guestType;
   private final Map<SecurityIssue, Assessment> assessments = new EnumMap<>(SecurityIssue.class);
+  /** Per table: the first matching row, NO_ROW, or why it cannot be told (a String); null until asked. */
+  private final Object[] modelRows = new Object[VulnerabilityModels.Table.values().length];
+  private static final Object NO_ROW = new Object();
 
   private GuestSecurity(CpuPolicy policy, GuestType guestType) {
     this.policy = policy;
@@ -84,6 +87,16 @@ public final class GuestSecurity {
    */
   public Boolean feature(String column) {
     return policy.seen(Features.byName(column));
+  }
+
+  /** The first row of a Linux model table for this guest (a Row, null, or a String saying why unknown), memoised. */
+  Object modelRow(VulnerabilityModels.Table table, java.util.function.Supplier<Object> lookup) {
+    Object r = modelRows[table.ordinal()];
+    if (r == null) {
+      r = lookup.get();
+      modelRows[table.ordinal()] = r == null ? NO_ROW : r;
+    }
+    return r == NO_ROW ? null : r;
   }
 
   public Assessment assessment(SecurityIssue issue) {

@@ -120,6 +120,17 @@ final class RuleContext {
         : String.format("CPUID leaf 0x%x:%d is not in the policy", f.leafOrMsr(), f.subleaf());
   }
 
+  /** "MDS_NO set", "MDS_NO clear", "MDS_NO unknown", made once per feature. */
+  private static final java.util.concurrent.ConcurrentMap<String, String[]> LABELS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private static String label(String feature, int state) {
+    return LABELS.computeIfAbsent(feature, f -> {
+      String u = upper(f);
+      return new String[] {u + " set", u + " clear", u + " unknown"};
+    })[state];
+  }
+
   private static String upper(String feature) {
     return feature.toUpperCase(Locale.ROOT);
   }
@@ -128,14 +139,14 @@ final class RuleContext {
   boolean on(String feature) {
     Boolean v = assumed.get(feature);
     if (v != null) {
-      trail.add(upper(feature) + " unknown");
+      trail.add(label(feature, 2));
       return v;
     }
     v = guest.feature(feature);
     if (v == null) {
       throw new Fork(feature);
     }
-    trail.add(upper(feature) + (v ? " set" : " clear"));
+    trail.add(label(feature, v ? 0 : 1));
     return v;
   }
 
@@ -160,12 +171,11 @@ final class RuleContext {
    * when it does: for exemptions that rarely apply.
    */
   boolean exempt(String flag) {
-    VulnerabilityModels.Row r = VulnerabilityModels.first(VulnerabilityModels.Table.WHITELIST, cpu());
+    VulnerabilityModels.Row r = row(VulnerabilityModels.Table.WHITELIST);
     if (r == null || !r.has(flag)) {
       return false;
     }
-    trail.add(String.format("family %d model 0x%x stepping %d (%s) in Linux's %s list", guest.family(),
-        guest.model(), guest.stepping(), r.label(), flag));
+    trail.add(signature() + " (" + r.label() + ") in Linux's " + flag + " list");
     return true;
   }
 
@@ -215,31 +225,54 @@ final class RuleContext {
 
   /** The same as {@link #blacklisted} without recording it, for rules that say why in their own words. */
   boolean inBlacklist(String flag) {
-    VulnerabilityModels.Row r = VulnerabilityModels.first(VulnerabilityModels.Table.BLACKLIST, cpu());
+    VulnerabilityModels.Row r = row(VulnerabilityModels.Table.BLACKLIST);
     return r != null && r.has(flag);
   }
 
   /** The same as {@link #whitelisted} without recording it. */
   boolean inWhitelist(String flag) {
-    VulnerabilityModels.Row r = VulnerabilityModels.first(VulnerabilityModels.Table.WHITELIST, cpu());
+    VulnerabilityModels.Row r = row(VulnerabilityModels.Table.WHITELIST);
     return r != null && r.has(flag);
   }
 
   /** The name of the first blacklist row matching the guest's CPU, or null. */
   String blacklistRow() {
-    VulnerabilityModels.Row r = VulnerabilityModels.first(VulnerabilityModels.Table.BLACKLIST, cpu());
+    VulnerabilityModels.Row r = row(VulnerabilityModels.Table.BLACKLIST);
     return r == null ? null : r.label();
   }
 
   private boolean recordMatch(VulnerabilityModels.Table table, String list, String... flags) {
-    VulnerabilityModels.Row r = VulnerabilityModels.first(table, cpu());
+    VulnerabilityModels.Row r = row(table);
     boolean hit = false;
     for (String f : flags) {
       hit |= r != null && r.has(f);
     }
-    String sig = String.format("family %d model 0x%x stepping %d", guest.family(), guest.model(), guest.stepping());
+    String sig = signature();
     trail.add(hit ? sig + " (" + r.label() + ") in Linux's " + list + " list" : sig + " not in Linux's " + list + " list");
     return hit;
+  }
+
+  /** "family 6 model 0x55 stepping 7". */
+  private String signature() {
+    return "family " + guest.family() + " model 0x" + Long.toHexString(guest.model()) + " stepping " + guest.stepping();
+  }
+
+  /**
+   * The first row of {@code table} matching the guest's CPU, or null; UNKNOWN without leaf 0 or 1
+   * (or a due but missing core type). Looked up once per guest: the rows depend on no bit.
+   */
+  private VulnerabilityModels.Row row(VulnerabilityModels.Table table) {
+    Object r = guest.modelRow(table, () -> {
+      try {
+        return VulnerabilityModels.first(table, cpu());
+      } catch (Undecidable u) {
+        return u.getMessage();
+      }
+    });
+    if (r instanceof String why) {
+      throw new Undecidable(why);
+    }
+    return (VulnerabilityModels.Row) r;
   }
 
   /** The guest's CPU as Linux's model tables see it; UNKNOWN without leaf 0 or 1. */
