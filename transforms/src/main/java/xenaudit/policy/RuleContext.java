@@ -39,6 +39,18 @@ final class RuleContext {
     Outcome prints(String line) {
       return new Outcome(verdict, trail, why, line);
     }
+
+    /**
+     * The same, the line made by {@code line}, which reads bits {@link #quiet}ly: null when one
+     * of them is unknown (the verdict stands; the line is not determined).
+     */
+    Outcome prints(java.util.function.Supplier<String> line) {
+      try {
+        return prints(line.get());
+      } catch (LineUnknown u) {
+        return prints((String) null);
+      }
+    }
   }
 
   /** Thrown (without a stack trace) when the rule reads a bit not yet assumed either way. */
@@ -48,6 +60,13 @@ final class RuleContext {
     Fork(String feature) {
       super(feature, null, false, false);
       this.feature = feature;
+    }
+  }
+
+  /** Thrown by {@link #quiet} for an unknown bit: the sysfs line, not the verdict, depends on it. */
+  private static final class LineUnknown extends RuntimeException {
+    LineUnknown() {
+      super(null, null, false, false);
     }
   }
 
@@ -82,10 +101,13 @@ final class RuleContext {
       return new Outcome(Verdict.UNKNOWN, c.trail, u.getMessage(), null);
     } catch (Fork f) {
       Outcome set = run(g, rule, with(assumed, f.feature, true));
-      Outcome clear = run(g, rule, with(assumed, f.feature, false));
       List<String> at = new ArrayList<>(c.trail);
       at.add(upper(f.feature) + " unknown");
-      if (set.verdict() != clear.verdict() || set.verdict() == Verdict.UNKNOWN) {
+      if (set.verdict() == Verdict.UNKNOWN) {
+        return new Outcome(Verdict.UNKNOWN, at, whyUnknown(f.feature), null);
+      }
+      Outcome clear = run(g, rule, with(assumed, f.feature, false));
+      if (set.verdict() != clear.verdict() || clear.verdict() == Verdict.UNKNOWN) {
         return new Outcome(Verdict.UNKNOWN, at, whyUnknown(f.feature), null);
       }
       return either(set, clear);
@@ -151,8 +173,9 @@ final class RuleContext {
   }
 
   /**
-   * The feature as the guest sees it, like {@link #on}, but not named in the reason: for what
-   * decides the sysfs line and not the verdict.
+   * The feature as the guest sees it, like {@link #on}, but not named in the reason and never
+   * forking the rule: for what decides the sysfs line ({@link Outcome#prints(java.util.function.Supplier)})
+   * and not the verdict. An unknown bit leaves the line null.
    */
   boolean quiet(String feature) {
     Boolean v = assumed.get(feature);
@@ -161,7 +184,7 @@ final class RuleContext {
     }
     v = guest.feature(feature);
     if (v == null) {
-      throw new Fork(feature);
+      throw new LineUnknown();
     }
     return v;
   }

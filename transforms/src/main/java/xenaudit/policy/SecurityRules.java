@@ -100,15 +100,15 @@ public final class SecurityRules {
         return c.notAffected("TAA affects Intel CPUs only");
       }
       if (!c.on("rtm") && !c.on("hle")) {
-        return c.notAffected("no TSX, no transaction to abort").prints(taaLine(c));
+        return c.notAffected("no TSX, no transaction to abort").prints(() -> taaLine(c));
       }
       if (c.on("taa_no")) {
         return c.notAffected("TSX aborts do not leak");
       }
       if (c.on("md_clear")) {
-        return c.mitigation("VERW flushes the buffers TSX aborts leak from").prints(taaLine(c));
+        return c.mitigation("VERW flushes the buffers TSX aborts leak from").prints(() -> taaLine(c));
       }
-      return c.exposed("nothing flushes the buffers TSX aborts leak from").prints(taaLine(c));
+      return c.exposed("nothing flushes the buffers TSX aborts leak from").prints(() -> taaLine(c));
     });
   }
 
@@ -175,10 +175,10 @@ public final class SecurityRules {
         return c.notAffected("indirect branch prediction is not exploitable on this CPU");
       }
       if (c.on("ibrsb") || c.on("ibrs") || c.on("ibpb") || c.on("auto_ibrs") || c.on("eibrs")) {
-        return c.mitigation("the guest can restrict or flush indirect branch prediction").prints(LinuxSpectreV2.line(c));
+        return c.mitigation("the guest can restrict or flush indirect branch prediction").prints(() -> LinuxSpectreV2.line(c));
       }
       return c.exposed("no IBRS, IBPB or enhanced IBRS: retpolines at best, no barrier between contexts")
-          .prints(LinuxSpectreV2.line(c));
+          .prints(() -> LinuxSpectreV2.line(c));
     });
   }
 
@@ -372,11 +372,10 @@ public final class SecurityRules {
       if (c.exempt("NO_L1TF")) {
         return c.notAffected("terminal faults do not read the L1 cache on this CPU");
       }
-      String vmx = c.quiet("vmx")
-          ? "{|; VMX: conditional cache flushes, SMT vulnerable|; VMX: conditional cache flushes, SMT disabled}"
-          : "";
       return c.mitigation("the guest's kernel inverts non-present PTEs; cross-guest protection is Xen's L1D flush")
-          .prints("Mitigation: PTE Inversion" + vmx);
+          .prints(() -> "Mitigation: PTE Inversion" + (c.quiet("vmx")
+              ? "{|; VMX: conditional cache flushes, SMT vulnerable|; VMX: conditional cache flushes, SMT disabled}"
+              : ""));
     });
   }
 
@@ -451,10 +450,9 @@ public final class SecurityRules {
         return c.notAffected("model not affected and no RSBA");
       }
       if (v == Vendor.AMD || v == Vendor.HYGON) {
-        String smt = c.quiet("stibp") || c.quiet("amd_stibp")
-            ? "{enabled with STIBP protection|disabled}" : "{vulnerable|disabled}";
         return c.mitigation("the guest's kernel untrains returns on kernel entry, which needs no CPU feature")
-            .prints("Mitigation: untrained return thunk; SMT " + smt);
+            .prints(() -> "Mitigation: untrained return thunk; SMT " + (c.quiet("stibp") || c.quiet("amd_stibp")
+                ? "{enabled with STIBP protection|disabled}" : "{vulnerable|disabled}"));
       }
       if (v == Vendor.INTEL && c.on("eibrs")) {
         return c.mitigation("enhanced IBRS keeps returns from using the BTB").prints("Mitigation: Enhanced IBRS");
@@ -487,22 +485,21 @@ public final class SecurityRules {
         return c.notAffected("model not affected");
       }
       boolean brtype = c.on("ibpb_brtype");
-      String line;
+      boolean zen12 = c.family() < 0x19;
       RuleContext.Outcome o;
+      java.util.function.Supplier<String> line;
       if (c.on("srso_us_no")) {
-        line = c.quiet("srso_msr_fix") ? "Mitigation: Reduced Speculation" : "Mitigation: IBPB on VMEXIT only";
         o = c.mitigation("user/kernel switches are not affected (SRSO_US_NO); VM exits are flushed");
+        line = () -> c.quiet("srso_msr_fix") ? "Mitigation: Reduced Speculation" : "Mitigation: IBPB on VMEXIT only";
       } else if (brtype) {
-        line = "Mitigation: Safe RET";
         o = c.mitigation("the guest's kernel uses the safe-RET thunk, backed by an IBPB that flushes branch types");
+        line = () -> "Mitigation: Safe RET";
       } else {
-        line = "Vulnerable: Safe RET, no microcode";
         o = c.exposed("no IBPB that flushes branch types: the safe-RET thunk alone does not protect");
+        line = () -> "Vulnerable: Safe RET, no microcode";
       }
-      if (c.family() < 0x19) {
-        line = "{" + line + "|Mitigation: SMT disabled}";
-      }
-      return o.prints(line);
+      // Zen 1/2 without SMT siblings print "SMT disabled" instead; the stream cannot tell.
+      return o.prints(zen12 ? () -> "{" + line.get() + "|Mitigation: SMT disabled}" : line);
     });
   }
 
@@ -548,16 +545,16 @@ public final class SecurityRules {
       c.vendor();
       if (c.exempt("NO_SPECULATION") || c.exempt("NO_BHI")) {
         return c.notAffected("branch history is not used for indirect predictions on this CPU")
-            .prints(LinuxSpectreV2.bhiClause(c));
+            .prints(() -> LinuxSpectreV2.bhiClause(c));
       }
       if (c.on("bhi_no")) {
-        return c.notAffected("branch history does not cross privilege modes").prints(LinuxSpectreV2.bhiClause(c));
+        return c.notAffected("branch history does not cross privilege modes").prints(() -> LinuxSpectreV2.bhiClause(c));
       }
       if (c.on("bhi_ctrl")) {
-        return c.mitigation("the guest's kernel sets BHI_DIS_S").prints(LinuxSpectreV2.bhiClause(c));
+        return c.mitigation("the guest's kernel sets BHI_DIS_S").prints(() -> LinuxSpectreV2.bhiClause(c));
       }
       return c.mitigation("the guest's kernel clears the branch history in software on entry")
-          .prints(LinuxSpectreV2.bhiClause(c));
+          .prints(() -> LinuxSpectreV2.bhiClause(c));
     });
   }
 
@@ -574,15 +571,15 @@ public final class SecurityRules {
       c.vendor();
       if (c.exempt("NO_SPECULATION") || c.exempt("NO_EIBRS_PBRSB")) {
         return c.notAffected("the RSB is not predicted from after a barrier on this CPU")
-            .prints(LinuxSpectreV2.pbrsbClause(c));
+            .prints(() -> LinuxSpectreV2.pbrsbClause(c));
       }
       if (c.on("pbrsb_no")) {
-        return c.notAffected("RSB predictions do not survive the barrier").prints(LinuxSpectreV2.pbrsbClause(c));
+        return c.notAffected("RSB predictions do not survive the barrier").prints(() -> LinuxSpectreV2.pbrsbClause(c));
       }
       if (!c.on("eibrs") && !c.on("auto_ibrs")) {
-        return c.notAffected("no enhanced IBRS: the kernel fills the RSB itself").prints(LinuxSpectreV2.pbrsbClause(c));
+        return c.notAffected("no enhanced IBRS: the kernel fills the RSB itself").prints(() -> LinuxSpectreV2.pbrsbClause(c));
       }
-      return c.mitigation("the guest's kernel retires a CALL after each VM exit").prints(LinuxSpectreV2.pbrsbClause(c));
+      return c.mitigation("the guest's kernel retires a CALL after each VM exit").prints(() -> LinuxSpectreV2.pbrsbClause(c));
     });
   }
 }
