@@ -53,9 +53,14 @@ import org.apache.parquet.io.InputFile;
  *   <tr><td>{@code security-rows}</td><td>rows of {@code guest_security}</td></tr>
  *   <tr><td>{@code guests-any-exposed}, {@code guests-any-unknown}</td><td>rows with at least one
  *     {@code exposed} / {@code unknown} verdict</td></tr>
+ *   <tr><td>{@code vendor-<v>}</td><td>rows of {@code guest_security} per vendor, v one of {@code intel
+ *     amd hygon other none} (none: no CPUID policy); all five always present</td></tr>
  *   <tr><td>{@code verdict-<issue>-<verdict>}</td><td>rows of {@code guest_security} with that verdict;
- *     issue as the column prefix ({@code mds taa ssb spectre_v2 srbds gds rfds its}), verdict as stored
- *     ({@code not_affected mitigation_available exposed unknown}); all 32 always present</td></tr>
+ *     issue as the column prefix ({@code mds taa ssb spectre_v2 srbds gds rfds its meltdown spectre_v1
+ *     l1tf itlb_multihit mmio_stale_data retbleed srso tsa bhi pbrsb}), verdict as stored ({@code
+ *     not_affected mitigation_available exposed unknown}); all 72 always present, also inside a
+ *     vendor group folded because no guest of the run has such a CPU (elements {@code scope-all},
+ *     {@code scope-intel}, {@code scope-amd})</td></tr>
  *   <tr><td>{@code verdict-<issue>-<verdict>-more}</td><td>guests behind an exposed, unknown or
  *     mitigation_available verdict not listed (present only when some; the list itself is the element
  *     {@code guests-<issue>-<verdict>})</td></tr>
