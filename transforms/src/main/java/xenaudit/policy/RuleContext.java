@@ -332,10 +332,19 @@ final class RuleContext {
   }
 
   /**
-   * Whether the guest's CPU is a hybrid part's Atom core (CPUID 0x1A eax[31:24] = 0x20): false
-   * past the max leaf, where the CPU returns zeros; UNKNOWN when the leaf is due but missing.
+   * Whether the guest's CPU matches Linux's Atom-type rows (x86_match_vendor_cpu_type): a hybrid
+   * part (HYBRID, 7:0 edx bit 15) matches every core type; otherwise the boot CPU's core type in
+   * CPUID 0x1A eax[31:24] must be 0x20: none past the max leaf, where the CPU returns zeros;
+   * UNKNOWN when the leaf is due but missing.
    */
   private boolean atomCore() {
+    Boolean hybrid = guest.feature("hybrid");
+    if (hybrid == null) {
+      throw new Undecidable("hybrid flag unknown (CPUID leaf 0x7:0 is not in the policy)");
+    }
+    if (hybrid) {
+      return true;
+    }
     CpuPolicy p = guest.policy();
     if (p.pastMaxLeaf(0x1A, CpuPolicy.NO_SUBLEAF)) {
       return false;

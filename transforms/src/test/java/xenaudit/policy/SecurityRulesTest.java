@@ -367,6 +367,9 @@ class SecurityRulesTest {
       // Linux's ALDERLAKE rows: RFDS for the Atom core type (CPUID 0x1A), nothing for the others.
       check(SecurityIssue.RFDS, intel(ALDER_LAKE).coreType(0x20), EXPOSED, "(ALDERLAKE Atom core)");
       check(SecurityIssue.RFDS, intel(ALDER_LAKE).coreType(0x40), NOT_AFFECTED, "not in");
+      // A hybrid part matches every core type (x86_match_vendor_cpu_type).
+      check(SecurityIssue.RFDS, intel(ALDER_LAKE, "hybrid").coreType(0x40), EXPOSED, "(ALDERLAKE Atom core)");
+      check(SecurityIssue.RFDS, intel(ALDER_LAKE, "hybrid"), EXPOSED, "(ALDERLAKE Atom core)");
       // Past the max leaf the CPU answers zeros: no core type, not the Atom row.
       check(SecurityIssue.RFDS, intel(ALDER_LAKE), NOT_AFFECTED, "not in");
       check(SecurityIssue.RFDS, intel(ALDER_LAKE).coreType(0x20).dropLeaf(0x1A, CpuPolicy.NO_SUBLEAF), UNKNOWN,
