@@ -1,11 +1,5 @@
 package xenaudit.format;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -52,35 +46,17 @@ public record CpuFeature(
 
   private static List<CpuFeature> load() {
     List<CpuFeature> out = new ArrayList<>();
-    try (InputStream in = CpuFeature.class.getResourceAsStream("cpufeatureset.tsv")) {
-      if (in == null) {
-        throw new IllegalStateException("cpufeatureset.tsv missing from the classpath");
-      }
-      BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-      String line;
-      boolean header = true;
-      while ((line = r.readLine()) != null) {
-        if (line.startsWith("#") || line.isBlank()) {
-          continue;
-        }
-        if (header) {
-          header = false;
-          continue;
-        }
-        String[] c = line.split("\t", -1);
-        out.add(
-            new CpuFeature(
-                c[0],
-                Integer.parseInt(c[1]),
-                Integer.parseInt(c[2]),
-                c[4].equals("msr"),
-                Long.decode(c[5]),
-                c[6].equals("-") ? CpuidLeaf.NO_SUBLEAF : Integer.parseInt(c[6]),
-                c[7],
-                c.length > 8 ? c[8] : ""));
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    for (String[] c : TsvResource.rows(CpuFeature.class, "cpufeatureset.tsv")) {
+      out.add(
+          new CpuFeature(
+              c[0],
+              Integer.parseInt(c[1]),
+              Integer.parseInt(c[2]),
+              c[4].equals("msr"),
+              Long.decode(c[5]),
+              c[6].equals("-") ? CpuidLeaf.NO_SUBLEAF : Integer.parseInt(c[6]),
+              c[7],
+              c.length > 8 ? c[8] : ""));
     }
     return List.copyOf(out);
   }
