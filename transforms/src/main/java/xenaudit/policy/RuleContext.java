@@ -198,7 +198,7 @@ final class RuleContext {
     if (r == null || !r.has(flag)) {
       return false;
     }
-    trail.add(signature() + " (" + r.label() + ") in Linux's " + flag + " list");
+    trail.add(listed(r, flag));
     return true;
   }
 
@@ -238,12 +238,13 @@ final class RuleContext {
    * list" or "... not in ...".
    */
   boolean blacklisted(String list, String... flags) {
-    return recordMatch(VulnerabilityModels.Table.BLACKLIST, list, flags);
-  }
-
-  /** The same for Linux's whitelist: "... (AMD) in Linux's NO_MELTDOWN list". */
-  boolean whitelisted(String flag) {
-    return recordMatch(VulnerabilityModels.Table.WHITELIST, flag, flag);
+    VulnerabilityModels.Row r = row(VulnerabilityModels.Table.BLACKLIST);
+    boolean hit = false;
+    for (String f : flags) {
+      hit |= r != null && r.has(f);
+    }
+    trail.add(hit ? listed(r, list) : signature() + " not in Linux's " + list + " list");
+    return hit;
   }
 
   /** The same as {@link #blacklisted} without recording it, for rules that say why in their own words. */
@@ -252,27 +253,15 @@ final class RuleContext {
     return r != null && r.has(flag);
   }
 
-  /** The same as {@link #whitelisted} without recording it. */
+  /** Whether the first whitelist row matching the guest's CPU carries {@code flag}, not recorded. */
   boolean inWhitelist(String flag) {
     VulnerabilityModels.Row r = row(VulnerabilityModels.Table.WHITELIST);
     return r != null && r.has(flag);
   }
 
-  /** The name of the first blacklist row matching the guest's CPU, or null. */
-  String blacklistRow() {
-    VulnerabilityModels.Row r = row(VulnerabilityModels.Table.BLACKLIST);
-    return r == null ? null : r.label();
-  }
-
-  private boolean recordMatch(VulnerabilityModels.Table table, String list, String... flags) {
-    VulnerabilityModels.Row r = row(table);
-    boolean hit = false;
-    for (String f : flags) {
-      hit |= r != null && r.has(f);
-    }
-    String sig = signature();
-    trail.add(hit ? sig + " (" + r.label() + ") in Linux's " + list + " list" : sig + " not in Linux's " + list + " list");
-    return hit;
+  /** "family 6 model 0x55 stepping 7 (SKYLAKE_X) in Linux's GDS list". */
+  private String listed(VulnerabilityModels.Row r, String list) {
+    return signature() + " (" + r.label() + ") in Linux's " + list + " list";
   }
 
   /** "family 6 model 0x55 stepping 7". */
@@ -370,11 +359,6 @@ final class RuleContext {
     }
     trail.add(t == xenaudit.format.GuestType.X86_PV ? "PV guest" : "HVM/PVH guest");
     return t == xenaudit.format.GuestType.X86_PV;
-  }
-
-  /** Records a fact the rule established without reading a bit, e.g. a family check. */
-  void note(String fact) {
-    trail.add(fact);
   }
 
   /** Not affected; Linux prints "Not affected" unless {@link Outcome#prints} says otherwise. */
