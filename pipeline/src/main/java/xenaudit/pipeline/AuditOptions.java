@@ -144,4 +144,35 @@ public interface AuditOptions extends S3Options, S3ReadOptions {
   boolean getProgress();
 
   void setProgress(boolean value);
+
+  @Description(
+      "How the tables are written. parquet (default): Parquet files in <output>/<table>/audit_date=DATE/ folders. "
+          + "iceberg: Iceberg tables partitioned by audit_date, each run one snapshot per table that replaces its date "
+          + "(atomically, on local disks and object stores alike); without --icebergCatalogUri in the layout of "
+          + "Iceberg's Hadoop catalog under <output>/<icebergNamespace>/<table>/, needing no service.")
+  @Default.String("parquet")
+  String getTableFormat();
+
+  void setTableFormat(String value);
+
+  @Description(
+      "With --tableFormat=iceberg: the base URI of an Iceberg REST catalog to keep the tables in (e.g. "
+          + "http://127.0.0.1:8181), instead of the file-system catalog under --output. All tables of a run "
+          + "are then committed in one multi-table commit. The baselines and the report stay under --output.")
+  String getIcebergCatalogUri();
+
+  void setIcebergCatalogUri(String value);
+
+  @Description("With --tableFormat=iceberg: the namespace of the tables (one level).")
+  @Default.String("xenaudit")
+  String getIcebergNamespace();
+
+  void setIcebergNamespace(String value);
+
+  @Description(
+      "With --icebergCatalogUri: more REST catalog properties, key=value, comma-separated (e.g. "
+          + "warehouse=audit,token=...). Values are redacted from error messages.")
+  List<String> getIcebergCatalogProperties();
+
+  void setIcebergCatalogProperties(List<String> value);
 }

@@ -20,10 +20,11 @@ import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
+import xenaudit.iceberg.IcebergCatalog;
+import xenaudit.iceberg.IcebergSettings;
 import xenaudit.transforms.AuditImages;
 import xenaudit.transforms.AuditSettings;
 import xenaudit.transforms.AuditTables;
-import xenaudit.transforms.ComputeDrift;
 import xenaudit.transforms.ComputePoolBaselines;
 import xenaudit.transforms.ParseImageFn;
 import xenaudit.transforms.PublishTables;
@@ -99,7 +100,8 @@ public final class AuditPipeline {
   }
 
   /** A started job and what it was started with. */
-  private record Job(PipelineResult result, AuditSettings settings, String auditDate, PreviousOutput previous) {}
+  private record Job(PipelineResult result, AuditSettings settings, String auditDate, PreviousOutput previous,
+      IcebergSettings iceberg) {}
 
   /** Runs the job to completion; its tables are then published. */
   public static AuditSummary runAndWait(AuditOptions options) throws IOException {
@@ -112,7 +114,30 @@ public final class AuditPipeline {
     if (state != PipelineResult.State.DONE) {
       throw new IOException("the audit job ended in state " + state);
     }
-    return AuditSummary.of(job.result(), options.getOutput(), job.auditDate(), tables(job.settings()));
+    return AuditSummary.of(job.result(), options.getOutput(), job.auditDate(), tables(job.settings()),
+        tableLines(options.getOutput(), job.auditDate(), tables(job.settings()), job.iceberg()));
+  }
+
+  /** Where the summary says each table of the run is. */
+  private static List<String> tableLines(String output, String auditDate, List<String> tables, IcebergSettings iceberg)
+      throws IOException {
+    List<String> lines = new ArrayList<>();
+    if (iceberg == null) {
+      for (String t : tables) {
+        lines.add(AuditTables.partition(output, t, auditDate));
+      }
+      return lines;
+    }
+    try (IcebergCatalog catalog = IcebergCatalog.open(iceberg, output)) {
+      for (String t : tables) {
+        org.apache.iceberg.Table table = catalog.load(t);
+        org.apache.iceberg.Snapshot s = table == null ? null : table.currentSnapshot();
+        lines.add(catalog.identifier(t) + " (Iceberg" + (table == null ? "" : ", " + table.location())
+            + (s == null ? "" : ", snapshot " + s.snapshotId() + ", " + s.summary().getOrDefault("total-records", "?")
+                + " rows in all dates") + ")");
+      }
+    }
+    return lines;
   }
 
   /** Builds and starts the job; returns without waiting. */
@@ -142,9 +167,11 @@ public final class AuditPipeline {
     // 2
     String auditDate = AuditDate.of(options.getAuditDate());
     String output = options.getOutput();
-    PreviousOutput previous = previous(options, auditDate);
+    IcebergSettings iceberg = iceberg(options);
+    int recovered = iceberg == null ? PublishTables.recoverInterrupted(output)
+        : PublishTables.recoverInterrupted(output, iceberg);
+    PreviousOutput previous = previous(options, auditDate, iceberg);
     AuditSettings settings = settings(options).withDrift(previous != null);
-    int recovered = PublishTables.recoverInterrupted(output);
     if (recovered > 0) {
       System.err.printf("xenaudit: finished publishing %d earlier run(s) of %s that were stopped while publishing%n",
           recovered, output);
@@ -173,18 +200,42 @@ public final class AuditPipeline {
     }
     if (settings.drift()) {
       files = files.and(audited.get(ParseImageFn.SNAPSHOTS_OUT)
-          .apply("ComputeDrift", ComputeDrift.against(previous.features(), temp)
-              .withBuckets(RunnerTuning.driftBuckets(options))));
+          .apply("ComputeDrift", previous.drift(temp).withBuckets(RunnerTuning.driftBuckets(options))));
     }
     // 5
     files.apply("AllTableFiles", Flatten.pCollections())
-        .apply("PublishTables", publish(options, temp, auditDate, previous, settings));
-    return new Job(p.run(), settings, auditDate, previous);
+        .apply("PublishTables", publish(options, temp, auditDate, previous, settings, iceberg));
+    return new Job(p.run(), settings, auditDate, previous, iceberg);
+  }
+
+  /** --tableFormat and the Iceberg options, checked; null for the Parquet layout. */
+  static IcebergSettings iceberg(AuditOptions options) {
+    String format = options.getTableFormat() == null ? "parquet" : options.getTableFormat().toLowerCase(java.util.Locale.ROOT);
+    boolean rest = set(options.getIcebergCatalogUri());
+    switch (format) {
+      case "parquet":
+        if (rest || options.getIcebergCatalogProperties() != null) {
+          throw new IllegalArgumentException("--icebergCatalogUri and --icebergCatalogProperties need --tableFormat=iceberg");
+        }
+        return null;
+      case "iceberg":
+        if (rest && !options.getIcebergCatalogUri().matches("https?://.+")) {
+          throw new IllegalArgumentException("--icebergCatalogUri " + options.getIcebergCatalogUri()
+              + " is not an http(s) URI of an Iceberg REST catalog");
+        }
+        return IcebergSettings.of(options.getIcebergCatalogUri(), options.getIcebergNamespace(),
+            options.getIcebergCatalogProperties());
+      default:
+        throw new IllegalArgumentException("--tableFormat " + options.getTableFormat() + " is not parquet or iceberg");
+    }
   }
 
   private static PublishTables publish(AuditOptions options, String temp, String auditDate, PreviousOutput previous,
-      AuditSettings settings) {
+      AuditSettings settings, IcebergSettings iceberg) {
     PublishTables p = PublishTables.to(options.getOutput(), temp, auditDate, options.getAuditRunId(), tables(settings));
+    if (iceberg != null) {
+      p = p.asIceberg(iceberg);
+    }
     return options.getReport()
         ? p.withReport(settings.target() == null ? null : options.getTargetPolicy(),
             previous == null ? null : previous.auditDate(), settings.poolKey())
@@ -192,11 +243,14 @@ public final class AuditPipeline {
   }
 
   /** --previousOutput resolved to a date partition; null without one (or with auto on a first run). */
-  private static PreviousOutput previous(AuditOptions options, String auditDate) throws IOException {
+  private static PreviousOutput previous(AuditOptions options, String auditDate, IcebergSettings iceberg)
+      throws IOException {
     if (!set(options.getPreviousOutput())) {
       return null;
     }
-    PreviousOutput p = PreviousOutput.resolve(options.getPreviousOutput(), options.getOutput(), auditDate);
+    PreviousOutput p = iceberg == null
+        ? PreviousOutput.resolve(options.getPreviousOutput(), options.getOutput(), auditDate)
+        : PreviousOutput.resolve(options.getPreviousOutput(), options.getOutput(), auditDate, iceberg);
     if (p == null) {
       System.err.printf("xenaudit: no audit before %s under %s yet: no policy_drift this time (--previousOutput=auto)%n",
           auditDate, options.getOutput());

@@ -21,9 +21,10 @@ public record AuditSummary(
     long valid, long invalid, long unreadable, long withPolicy, long bytesRead, long bytesAudited,
     long bytesSkipped, long records, Map<String, Long> findingCounts, Map<String, Long> severityCounts, String output, long s3Requests, long s3BytesFetched,
     Map<String, Long> verdictCounts, long withoutPool, long migrationCompatible, long migrationBlocked,
-    String auditDate, List<String> tables) {
+    String auditDate, List<String> tables, List<String> tableLines) {
 
-  static AuditSummary of(PipelineResult result, String output, String auditDate, List<String> tables) {
+  static AuditSummary of(PipelineResult result, String output, String auditDate, List<String> tables,
+      List<String> tableLines) {
     Map<String, Long> ours = counters(result, ParseImageFn.METRICS);
     return new AuditSummary(
         ours.getOrDefault("images_valid", 0L),
@@ -44,7 +45,8 @@ public record AuditSummary(
         ours.getOrDefault("migration_compatible", 0L),
         ours.getOrDefault("migration_blocked", 0L),
         auditDate,
-        List.copyOf(tables));
+        List.copyOf(tables),
+        List.copyOf(tableLines));
   }
 
   /** Verdicts of one issue: not_affected, mitigation_available, exposed, unknown. */
@@ -113,8 +115,8 @@ public record AuditSummary(
       out.printf("  migration check: %d compatible, %d blocked%n", migrationCompatible, migrationBlocked);
     }
     out.println("  tables (audit date " + auditDate + "):");
-    for (String t : tables) {
-      out.println("    " + AuditTables.partition(output, t, auditDate));
+    for (String t : tableLines) {
+      out.println("    " + t);
     }
   }
 }

@@ -5,21 +5,77 @@ import java.util.List;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
+import xenaudit.iceberg.IcebergCatalog;
+import xenaudit.iceberg.IcebergSettings;
 import xenaudit.transforms.AuditTables;
+import xenaudit.transforms.ComputeDrift;
 
 /**
  * Which earlier audit drift compares with: a date partition of an output's {@code cpuid_features},
  * found before the job starts (so a wrong path is an error before any image is read).
  *
+ * With Iceberg tables, the date is the newest one the current snapshots of {@code streams} and
+ * {@code cpuid_features} both have, and drift reads exactly that snapshot's files of the date.
+ *
  * @param root the earlier run's output
  * @param auditDate the date of its partition that is read
+ * @param icebergFiles the cpuid_features data files of that date when the earlier output is Iceberg
+ *     tables, else null
  */
-record PreviousOutput(String root, String auditDate) {
+record PreviousOutput(String root, String auditDate, List<String> icebergFiles) {
   static final String AUTO = "auto";
 
-  /** The cpuid_features partition drift reads. */
+  /** The cpuid_features partition drift reads (Parquet layout). */
   String features() {
     return AuditTables.partition(root, AuditTables.CPUID_FEATURES, auditDate);
+  }
+
+  /** The drift step, reading the earlier features from wherever they are. */
+  ComputeDrift drift(String tempDirectory) {
+    return icebergFiles == null ? ComputeDrift.against(features(), tempDirectory)
+        : ComputeDrift.againstFiles(icebergFiles, tempDirectory);
+  }
+
+  /**
+   * --previousOutput for a run writing Iceberg tables: {@code auto} reads this output's catalog; a
+   * path reads the Iceberg tables under it, or its Parquet folders when it has no Iceberg tables
+   * (an output written before the switch).
+   */
+  static PreviousOutput resolve(String option, String output, String auditDate, IcebergSettings iceberg)
+      throws IOException {
+    boolean auto = option.equals(AUTO);
+    String root = auto ? output : option;
+    IcebergSettings where = auto ? iceberg : IcebergSettings.of(null, iceberg.namespace(), List.of());
+    boolean sameOutput = auto || AuditTables.directory(root, "").equals(AuditTables.directory(output, ""));
+    try (IcebergCatalog catalog = IcebergCatalog.open(where, root)) {
+      if (!auto && catalog.load(AuditTables.STREAMS) == null) {
+        return resolve(option, output, auditDate);
+      }
+      String newest = null;
+      for (String table : List.of(AuditTables.STREAMS, AuditTables.CPUID_FEATURES)) {
+        String newestHere = null;
+        for (String date : catalog.dates(table)) {
+          if (!sameOutput || date.compareTo(auditDate) < 0) {
+            newestHere = date;
+          }
+        }
+        if (newestHere == null) {
+          if (auto) {
+            return null;
+          }
+          throw new IllegalArgumentException("--previousOutput " + root + " has no Iceberg table " + table
+              + " with a date" + (sameOutput ? " earlier than " + auditDate : ""));
+        }
+        newest = newest == null || newestHere.compareTo(newest) < 0 ? newestHere : newest;
+      }
+      return new PreviousOutput(root, newest, catalog.files(AuditTables.CPUID_FEATURES, newest));
+    } catch (RuntimeException e) {
+      if (e instanceof IllegalArgumentException) {
+        throw e;
+      }
+      throw new IllegalArgumentException("--previousOutput " + root + ": its Iceberg tables cannot be read: "
+          + AuditPipeline.rootCause(e), e);
+    }
   }
 
   /**
@@ -59,7 +115,7 @@ record PreviousOutput(String root, String auditDate) {
       }
       newest = newest == null || newestHere.compareTo(newest) < 0 ? newestHere : newest;
     }
-    return new PreviousOutput(root, newest);
+    return new PreviousOutput(root, newest, null);
   }
 
   /** The YYYY-MM-DD of {@code .../audit_date=YYYY-MM-DD/file}, or null. */

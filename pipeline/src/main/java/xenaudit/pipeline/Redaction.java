@@ -17,6 +17,9 @@ final class Redaction {
       "(\"(?:secretAccessKey|sessionToken|awsSecretKey|password)\"\\s*:\\s*\")([^\"]*)(\"?)", Pattern.CASE_INSENSITIVE);
   /** Options whose whole value is secret. */
   private static final Pattern SECRET_OPTION = Pattern.compile("--[A-Za-z]*(?:[Ss]ecret|[Pp]assword|[Tt]oken)[A-Za-z]*=(.+)");
+  /** Secret entries of a key=value list option (--icebergCatalogProperties=token=...,credential=...). */
+  private static final Pattern SECRET_PROPERTY =
+      Pattern.compile("(?:^|,)[\\w.-]*(?:token|credential|secret|password|key)[\\w.-]*=([^,]+)", Pattern.CASE_INSENSITIVE);
   private static final String MASK = "***";
 
   private final List<String> secrets = new ArrayList<>();
@@ -26,6 +29,12 @@ final class Redaction {
       Matcher f = SECRET_FIELD.matcher(a);
       while (f.find()) {
         add(f.group(2));
+      }
+      if (a.startsWith("--icebergCatalogProperties=")) {
+        Matcher p = SECRET_PROPERTY.matcher(a.substring(a.indexOf('=') + 1));
+        while (p.find()) {
+          add(p.group(1));
+        }
       }
       Matcher o = SECRET_OPTION.matcher(a);
       if (o.matches()) {

@@ -10,6 +10,7 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -41,11 +42,12 @@ public class ComputeDrift
   /** Buckets guests are joined in, by default: a bucket's guests are compared in one worker's memory. */
   public static final int DEFAULT_BUCKETS = 4096;
 
-  private final String previousFeatures;
+  /** File patterns of the earlier run's cpuid_features files (a folder's, or exact files). */
+  private final List<String> previousFeatures;
   private final String tempDirectory;
   private final int buckets;
 
-  private ComputeDrift(String previousFeatures, String tempDirectory, int buckets) {
+  private ComputeDrift(List<String> previousFeatures, String tempDirectory, int buckets) {
     this.previousFeatures = previousFeatures;
     this.tempDirectory = tempDirectory;
     this.buckets = buckets;
@@ -56,7 +58,17 @@ public class ComputeDrift
    *     partition ({@code <output>/cpuid_features/audit_date=D/}), every Parquet file under it is read
    */
   public static ComputeDrift against(String previousFeatures, String tempDirectory) {
-    return new ComputeDrift(previousFeatures, tempDirectory, DEFAULT_BUCKETS);
+    return new ComputeDrift(List.of(AuditTables.folder(previousFeatures) + "**.parquet"), tempDirectory,
+        DEFAULT_BUCKETS);
+  }
+
+  /**
+   * @param files an earlier run's {@code cpuid_features} data files of one date, each named exactly
+   *     (an Iceberg snapshot's: the folder may also hold files of replaced snapshots); none is a
+   *     date without rows
+   */
+  public static ComputeDrift againstFiles(List<String> files, String tempDirectory) {
+    return new ComputeDrift(List.copyOf(files), tempDirectory, DEFAULT_BUCKETS);
   }
 
   /**
@@ -75,9 +87,8 @@ public class ComputeDrift
   public PCollection<KV<String, String>> expand(PCollection<KV<String, FeatureSnapshot>> current) {
     KvCoder<String, FeatureSnapshot> coder = KvCoder.of(StringUtf8Coder.of(), FeatureSnapshotCoder.of());
     PCollection<KV<String, FeatureSnapshot>> previous = current.getPipeline()
-        .apply("MatchPrevious", FileIO.match()
-            .filepattern(AuditTables.folder(previousFeatures) + "**.parquet")
-            .withEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW))
+        .apply("PreviousFiles", Create.of(previousFeatures).withCoder(StringUtf8Coder.of()))
+        .apply("MatchPrevious", FileIO.matchAll().withEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW))
         .apply("ReadPrevious", ParDo.of(new ReadSnapshotsFn()))
         .setCoder(coder);
     TupleTag<KV<String, FeatureSnapshot>> before = new TupleTag<>();

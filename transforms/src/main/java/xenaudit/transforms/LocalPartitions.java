@@ -47,11 +47,11 @@ final class LocalPartitions implements PartitionPublisher {
   }
 
   @Override
-  public void publish(String auditDate, Map<String, List<Staged>> staged) throws IOException {
+  public void publish(String auditDate, List<String> folders, Map<String, List<Staged>> staged) throws IOException {
     Path stage = temp.resolve("publish");
     List<String> journal = new ArrayList<>();
     journal.add("date " + auditDate);
-    for (String folder : AuditTables.FOLDERS) {
+    for (String folder : folders) {
       List<Staged> files = staged.get(folder);
       if (files == null) {
         journal.add("remove " + folder);

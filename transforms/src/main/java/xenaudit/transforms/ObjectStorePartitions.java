@@ -34,8 +34,8 @@ final class ObjectStorePartitions implements PartitionPublisher {
   }
 
   @Override
-  public void publish(String auditDate, Map<String, List<Staged>> staged) throws IOException {
-    for (String folder : AuditTables.FOLDERS) {
+  public void publish(String auditDate, List<String> folders, Map<String, List<Staged>> staged) throws IOException {
+    for (String folder : folders) {
       String live = AuditTables.partition(output, folder, auditDate);
       List<ResourceId> before = matches(live + "*");
       List<Staged> files = staged.getOrDefault(folder, List.of());

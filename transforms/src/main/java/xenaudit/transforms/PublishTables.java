@@ -23,6 +23,9 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PDone;
 import org.apache.parquet.io.InputFile;
+import xenaudit.iceberg.IcebergCatalog;
+import xenaudit.iceberg.IcebergCommit;
+import xenaudit.iceberg.IcebergSettings;
 import xenaudit.report.ComplianceReport;
 import xenaudit.report.ReportHeader;
 
@@ -41,21 +44,31 @@ public class PublishTables extends PTransform<PCollection<KV<String, String>>, P
   private final String runId;
   private final List<String> tables;
   private final ReportOptions report;
+  private final IcebergSettings iceberg;
 
   private PublishTables(String output, String tempDirectory, String auditDate, String runId, List<String> tables,
-      ReportOptions report) {
+      ReportOptions report, IcebergSettings iceberg) {
     this.output = output;
     this.tempDirectory = tempDirectory;
     this.auditDate = auditDate;
     this.runId = runId;
     this.tables = tables;
     this.report = report;
+    this.iceberg = iceberg;
   }
 
   /** @param tables the tables this run produces (others lose the date's partition) */
   public static PublishTables to(String output, String tempDirectory, String auditDate, String runId,
       List<String> tables) {
-    return new PublishTables(output, tempDirectory, auditDate, runId, List.copyOf(tables), null);
+    return new PublishTables(output, tempDirectory, auditDate, runId, List.copyOf(tables), null, null);
+  }
+
+  /**
+   * Commits the tables as Iceberg tables instead ({@link IcebergCommit}): one snapshot per table
+   * replaces the date; the baselines and the report are still published as folders under the output.
+   */
+  public PublishTables asIceberg(IcebergSettings settings) {
+    return new PublishTables(output, tempDirectory, auditDate, runId, tables, report, settings);
   }
 
   /**
@@ -64,7 +77,7 @@ public class PublishTables extends PTransform<PCollection<KV<String, String>>, P
    */
   public PublishTables withReport(String target, String previousAuditDate, String poolKey) {
     return new PublishTables(output, tempDirectory, auditDate, runId, tables,
-        new ReportOptions(target, previousAuditDate, poolKey));
+        new ReportOptions(target, previousAuditDate, poolKey), iceberg);
   }
 
   /** What the report's header says besides the run itself; any may be null. */
@@ -72,7 +85,7 @@ public class PublishTables extends PTransform<PCollection<KV<String, String>>, P
 
   /** Where a run writes its files before they are published: under the output, one folder per run. */
   public static String tempDirectory(String output, String runId) {
-    return AuditTables.folder(output) + ".xenaudit-temp/" + AuditTables.fileName(runId) + "/";
+    return AuditTables.folder(output) + TEMP_FOLDER + AuditTables.fileName(runId) + "/";
   }
 
   /**
@@ -85,12 +98,22 @@ public class PublishTables extends PTransform<PCollection<KV<String, String>>, P
     return PartitionPublisher.isLocal(output) ? LocalPartitions.recover(output) : 0;
   }
 
+  /** The same for Iceberg tables: commits of runs killed after their journal ({@link IcebergCommit#recover}). */
+  public static int recoverInterrupted(String output, IcebergSettings iceberg) throws IOException {
+    int n = recoverInterrupted(output);
+    try (IcebergCatalog catalog = IcebergCatalog.open(iceberg, output)) {
+      return n + IcebergCommit.recover(catalog, AuditTables.folder(output) + TEMP_FOLDER);
+    }
+  }
+
+  static final String TEMP_FOLDER = ".xenaudit-temp/";
+
   @Override
   public PDone expand(PCollection<KV<String, String>> files) {
     files
         .apply("OneKey", WithKeys.of(""))
         .apply("AllFiles", GroupByKey.create())
-        .apply("MoveIntoPlace", ParDo.of(new PublishFn(output, tempDirectory, auditDate, runId, tables, report)));
+        .apply("MoveIntoPlace", ParDo.of(new PublishFn(output, tempDirectory, auditDate, runId, tables, report, iceberg)));
     return PDone.in(files.getPipeline());
   }
 
@@ -101,15 +124,17 @@ public class PublishTables extends PTransform<PCollection<KV<String, String>>, P
     private final String runId;
     private final List<String> tables;
     private final ReportOptions report;
+    private final IcebergSettings iceberg;
 
     PublishFn(String output, String tempDirectory, String auditDate, String runId, List<String> tables,
-        ReportOptions report) {
+        ReportOptions report, IcebergSettings iceberg) {
       this.output = output;
       this.tempDirectory = tempDirectory;
       this.auditDate = auditDate;
       this.runId = runId;
       this.tables = tables;
       this.report = report;
+      this.iceberg = iceberg;
     }
 
     @ProcessElement
@@ -118,6 +143,10 @@ public class PublishTables extends PTransform<PCollection<KV<String, String>>, P
       Map<String, TreeSet<String>> byFolder = new TreeMap<>();
       for (KV<String, String> f : all.getValue()) {
         byFolder.computeIfAbsent(f.getKey(), t -> new TreeSet<>()).add(f.getValue());
+      }
+      if (iceberg != null) {
+        commitIceberg(byFolder);
+        return;
       }
       Map<String, List<PartitionPublisher.Staged>> staged = new TreeMap<>();
       String run = AuditTables.fileName(runId);
@@ -143,21 +172,65 @@ public class PublishTables extends PTransform<PCollection<KV<String, String>>, P
         staged.put(AuditTables.BASELINES, named);
       }
       if (report != null) {
-        staged.put(AuditTables.REPORT, List.of(new PartitionPublisher.Staged(writeReport(staged),
+        Map<String, List<String>> files = new TreeMap<>();
+        for (String table : tables) {
+          files.put(table, staged.get(table).stream().map(PartitionPublisher.Staged::path).toList());
+        }
+        staged.put(AuditTables.REPORT, List.of(new PartitionPublisher.Staged(writeReport(files),
             AuditTables.REPORT_PAGE)));
       }
-      PartitionPublisher.of(output, tempDirectory).publish(auditDate, staged);
+      PartitionPublisher.of(output, tempDirectory).publish(auditDate, AuditTables.FOLDERS, staged);
     }
 
-    /** The report of the staged tables, written into the temporary folder; returns its path. */
-    private String writeReport(Map<String, List<PartitionPublisher.Staged>> staged) throws IOException {
+    /**
+     * The tables as one Iceberg commit of the date; then the report, built from the snapshot just
+     * committed, and the baselines, published as folders.
+     */
+    private void commitIceberg(Map<String, TreeSet<String>> byFolder) throws IOException {
+      String run = AuditTables.fileName(runId);
+      Map<String, List<IcebergCommit.Staged>> staged = new TreeMap<>();
+      for (String table : tables) {
+        List<String> parts = new ArrayList<>(byFolder.getOrDefault(table, new TreeSet<>()));
+        List<IcebergCommit.Staged> named = new ArrayList<>();
+        for (int i = 0; i < parts.size(); i++) {
+          named.add(new IcebergCommit.Staged(parts.get(i),
+              String.format("%s-%s-%05d-of-%05d.parquet", table, run, i, parts.size())));
+        }
+        staged.put(table, named);
+      }
+      Map<String, List<PartitionPublisher.Staged>> folders = new TreeMap<>();
+      try (IcebergCatalog catalog = IcebergCatalog.open(iceberg, output)) {
+        IcebergCommit.plan(catalog, runId, auditDate, staged, AuditTables.ALL, AuditTables.STREAMS)
+            .publish(catalog, tempDirectory);
+        if (report != null) {
+          Map<String, List<String>> committed = new TreeMap<>();
+          for (String table : tables) {
+            committed.put(table, catalog.files(table, auditDate));
+          }
+          folders.put(AuditTables.REPORT, List.of(new PartitionPublisher.Staged(writeReport(committed),
+              AuditTables.REPORT_PAGE)));
+        }
+      }
+      if (byFolder.containsKey(AuditTables.BASELINES)) {
+        List<PartitionPublisher.Staged> named = new ArrayList<>();
+        for (String f : byFolder.get(AuditTables.BASELINES)) {
+          named.add(new PartitionPublisher.Staged(f, f.substring(f.lastIndexOf('/') + 1)));
+        }
+        folders.put(AuditTables.BASELINES, named);
+      }
+      PartitionPublisher.of(output, tempDirectory)
+          .publish(auditDate, List.of(AuditTables.BASELINES, AuditTables.REPORT), folders);
+    }
+
+    /** The report of these tables' files, written into the temporary folder; returns its path. */
+    private String writeReport(Map<String, List<String>> files) throws IOException {
       Map<String, List<InputFile>> inputs = new TreeMap<>();
       for (String table : tables) {
-        List<InputFile> files = new ArrayList<>();
-        for (PartitionPublisher.Staged f : staged.get(table)) {
-          files.add(new ChannelInputFile(FileSystems.matchSingleFileSpec(f.path())));
+        List<InputFile> in = new ArrayList<>();
+        for (String f : files.get(table)) {
+          in.add(new ChannelInputFile(FileSystems.matchSingleFileSpec(f)));
         }
-        inputs.put(table, files);
+        inputs.put(table, in);
       }
       ReportHeader header = new ReportHeader(auditDate, runId, output,
           Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), report.target(), report.previousAuditDate(),
