@@ -205,13 +205,16 @@ public final class BeamFileIO implements FileIO {
 
     @Override
     public void close() throws IOException {
-      ch.close();
+      if (ch.isOpen()) {
+        ch.close();
+      }
     }
   }
 
   private static final class ChannelOutputStream extends PositionOutputStream {
     private final OutputStream out;
     private long pos;
+    private boolean closed;
 
     ChannelOutputStream(OutputStream out) {
       this.out = out;
@@ -239,9 +242,13 @@ public final class BeamFileIO implements FileIO {
       out.flush();
     }
 
+    /** Once only: Iceberg's writers may close twice, and a second close of an S3 upload fails. */
     @Override
     public void close() throws IOException {
-      out.close();
+      if (!closed) {
+        closed = true;
+        out.close();
+      }
     }
   }
 }
