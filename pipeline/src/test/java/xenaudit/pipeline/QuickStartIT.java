@@ -50,6 +50,24 @@ class QuickStartIT {
     assertTrue(audit1.startsWith("scripts/audit "), audit1);
     String out = run(audit1.replace("DIR", fleet.toString()).replace("OUT", tmp.resolve("out").toString()));
     assertTrue(out.contains("xenaudit: " + images + " images audited"), out);
+
+    // The Iceberg form, as printed, run twice (today's date both times: a rerun): one snapshot each,
+    // one copy of the rows.
+    String iceberg = commands(block(readme, "### Iceberg tables")).get(0);
+    assertTrue(iceberg.contains("--tableFormat=iceberg"), iceberg);
+    Path lake = tmp.resolve("lake");
+    for (int i = 0; i < 2; i++) {
+      out = run(iceberg.replace("DIR", fleet.toString()).replace("OUT", lake.toString()));
+      assertTrue(out.contains("xenaudit: " + images + " images audited"), out);
+    }
+    org.apache.iceberg.Table streams = new org.apache.iceberg.hadoop.HadoopTables()
+        .load(lake.resolve("xenaudit").resolve(AuditTables.STREAMS).toString());
+    int snapshots = 0;
+    for (org.apache.iceberg.Snapshot x : streams.snapshots()) {
+      snapshots++;
+    }
+    assertEquals(2, snapshots);
+    assertEquals(String.valueOf(images), streams.currentSnapshot().summary().get("total-records"));
   }
 
   /** The first ```sh block after a heading or sentence of the README. */
