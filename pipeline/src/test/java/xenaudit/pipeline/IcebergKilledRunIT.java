@@ -1,0 +1,121 @@
+package xenaudit.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.hadoop.HadoopTables;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import xenaudit.sample.SampleFleet;
+import xenaudit.transforms.AuditTables;
+
+/**
+ * {@code --tableFormat=iceberg}: a rerun of a date SIGKILLed at points spread over its life, the
+ * commit included. After each kill Iceberg's own reader finds {@code streams}' current snapshot to be
+ * a run's, complete (one row per object of that run, each once, every listed file there); the
+ * run after the kills finishes any journaled commit, and in the end every data file of the date is
+ * one some snapshot lists: a kill leaves no data file outside the tables.
+ */
+class IcebergKilledRunIT {
+  private static final String DATE = "2026-06-01";
+  @TempDir Path dir;
+
+  @Test
+  void aKilledRunLeavesEachTableAtACompleteSnapshot() throws Exception {
+    Path fleet = dir.resolve("fleet");
+    SampleFleet.generate(SampleFleet.Options.defaults(fleet).withGuests(60).withSeed(8).withMemory(4L << 20)
+        .withCorrupt(true));
+    Path out = dir.resolve("out");
+    long start = System.nanoTime();
+    run(fleet, out, "before", -1);
+    long fullRunMillis = (System.nanoTime() - start) / 1_000_000;
+    int before = IcebergTablesTest.images(fleet).size();
+    List<Path> images = IcebergTablesTest.images(fleet);
+    for (int i = 0; i < images.size(); i += 5) {
+      Files.delete(images.get(i));
+    }
+    int after = images.size() - (images.size() + 4) / 5;
+    Set<String> seen = new TreeSet<>();
+    for (double at : new double[] {0.2, 0.5, 0.75, 0.85, 0.9, 0.95, 1.0, 1.05, 1.2}) {
+      long killAfterMillis = (long) (at * fullRunMillis);
+      String runId = "killed-" + killAfterMillis;
+      run(fleet, out, runId, killAfterMillis);
+      String current = check(out, runId, before, after);
+      seen.add(current);
+    }
+    run(fleet, out, "after", -1);
+    assertEquals("after", check(out, "after", before, after));
+    // Every data file of the date is listed by some snapshot of its table.
+    for (String name : AuditTables.ALWAYS) {
+      Table t = table(out, name);
+      Set<String> listed = new HashSet<>();
+      for (Snapshot s : t.snapshots()) {
+        listed.addAll(IcebergTablesTest.files(t, s.snapshotId(), DATE));
+      }
+      Path folder = out.resolve("xenaudit").resolve(name).resolve("data/audit_date=" + DATE);
+      try (Stream<Path> s = Files.list(folder)) {
+        for (Path f : (Iterable<Path>) s::iterator) {
+          assertTrue(listed.contains(f.toString()), name + ": " + f + " is in no snapshot");
+        }
+      }
+    }
+    System.out.println("IcebergKilledRunIT: a full run " + fullRunMillis + " ms; current runs after the kills: " + seen);
+  }
+
+  private static Table table(Path out, String name) {
+    return new HadoopTables().load(out.resolve("xenaudit").resolve(name).toString());
+  }
+
+  /** Every table's current snapshot is the previous run's or this one's, complete; returns streams'. */
+  private static String check(Path out, String runId, int before, int after) throws Exception {
+    Table streams = table(out, AuditTables.STREAMS);
+    String current = streams.currentSnapshot().summary().get("xenaudit.audit-run-id");
+    assertTrue(current.equals("before") || current.equals(runId) || current.startsWith("killed-"),
+        "streams is at a run's snapshot: " + current);
+    List<String> files = IcebergTablesTest.files(streams, null, DATE);
+    List<String> quoted = new ArrayList<>();
+    for (String f : files) {
+      assertTrue(Files.exists(Path.of(f)), "a listed file exists: " + f);
+      quoted.add("'" + f + "'");
+    }
+    try (DuckDbTables db = new DuckDbTables(out)) {
+      var r = db.query("SELECT count(*) AS n, count(DISTINCT source_uri) AS d, min(audit_run_id) AS lo, "
+          + "max(audit_run_id) AS hi FROM read_parquet([" + String.join(",", quoted) + "])").get(0);
+      long n = (Long) r.get("n");
+      assertEquals(n, r.get("d"), "each object once");
+      assertEquals(r.get("lo"), r.get("hi"), "one run's rows");
+      assertEquals(current, r.get("lo"), "the rows are the snapshot's run's");
+      assertEquals(current.equals("before") ? before : after, n, "complete: " + current);
+    }
+    return current;
+  }
+
+  private void run(Path fleet, Path out, String runId, long killAfterMillis) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx512m", "-cp", System.getProperty("java.class.path"), "xenaudit.pipeline.AuditPipeline",
+        "--input=" + fleet + "/*", "--output=" + out, "--auditDate=" + DATE, "--auditRunId=" + runId,
+        "--tableFormat=iceberg"));
+    Path log = dir.resolve(runId + ".log");
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    if (killAfterMillis < 0) {
+      assertTrue(p.waitFor(3, TimeUnit.MINUTES), Files.readString(log));
+      assertEquals(0, p.exitValue(), Files.readString(log));
+      return;
+    }
+    if (!p.waitFor(killAfterMillis, TimeUnit.MILLISECONDS)) {
+      p.destroyForcibly(); // SIGKILL
+      p.waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+}
