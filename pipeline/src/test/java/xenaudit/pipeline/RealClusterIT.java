@@ -34,9 +34,9 @@ import xenaudit.transforms.AuditTables;
  * <p>Runs only the scripts, as child processes; the runner jars are built by {@code scripts/audit}
  * on first use (up front here, so the build is not timed as an audit).
  */
-// Minutes of clusters starting and jars uploading: .ci/run runs it on its own line (-Dxenaudit.clusters=true),
+// Minutes of clusters starting and jars uploading: .ci/run runs it on its own line (-Dxenaudit.slow=true),
 // the default test run does not.
-@org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "xenaudit.clusters", matches = "true")
+@org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "xenaudit.slow", matches = "true")
 class RealClusterIT {
   private static final String DATE = "2026-12-01";
   @TempDir static Path work;
