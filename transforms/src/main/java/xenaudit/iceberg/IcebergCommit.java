@@ -43,10 +43,13 @@ import org.apache.iceberg.parquet.ParquetUtil;
  * date, and for each table the staged files and where they go under the table. Then the files are
  * moved into the table's {@code data/audit_date=D/}, then the tables are committed. A REST catalog
  * commits every table in one request; the file-system catalog has no multi-table commit, so the
- * tables are committed one after another, {@code streams} last. A run killed before the journal
+ * tables are committed one after another, {@code streams} last. Then the date's folders beside the
+ * tables (the report, built from the files the commit lists, and the baselines) are published by
+ * the given {@link FolderPublisher}. A run killed before the journal
  * leaves every table as it was (its staged files are in its temporary folder, not in any table); a
  * run killed after it is finished by the next run on the output ({@link #recover}), which redoes
- * the moves not done and commits the tables that lack a snapshot of that run. Until then a reader
+ * the moves not done, commits the tables that lack a snapshot of that run and publishes its folders
+ * (when their staged files are all still there: otherwise they were published). Until then a reader
  * sees each table's previous snapshot or its new one, never a part of either.
  *
  * <pre>
@@ -56,6 +59,8 @@ import org.apache.iceberg.parquet.ParquetUtil;
  * commit UUID              this publish's own id (a rerun may reuse its run id), in each snapshot's summary
  * table NAME               one per table, in commit order
  * file STAGED\tFINAL       its files (none: the date's partition is emptied)
+ * folder NAME              one per folder beside the tables, after them
+ * file STAGED\tNAME        its files and their names in the date's partition (none: the partition goes)
  * </pre>
  */
 public final class IcebergCommit {
@@ -68,17 +73,27 @@ public final class IcebergCommit {
   /** A staged file and its name in the table's data folder. */
   public record Staged(String path, String name) {}
 
+  /** Publishes a date's folders beside the tables: folder → its files (target = name in the partition). */
+  @FunctionalInterface
+  public interface FolderPublisher {
+    void publish(String auditDate, String tempDirectory, Map<String, List<Move>> folders) throws IOException;
+  }
+
   private final String runId;
   private final String auditDate;
   private final String commitId;
   /** Table → its files, in commit order. */
   private final Map<String, List<Move>> tables;
+  /** Folder → its files, published after the tables. */
+  private final Map<String, List<Move>> folders;
 
-  private IcebergCommit(String runId, String auditDate, String commitId, Map<String, List<Move>> tables) {
+  private IcebergCommit(String runId, String auditDate, String commitId, Map<String, List<Move>> tables,
+      Map<String, List<Move>> folders) {
     this.runId = runId;
     this.auditDate = auditDate;
     this.commitId = commitId;
     this.tables = tables;
+    this.folders = folders;
   }
 
   /**
@@ -110,13 +125,28 @@ public final class IcebergCommit {
       }
       tables.put(table, moves);
     }
-    return new IcebergCommit(runId, auditDate, java.util.UUID.randomUUID().toString(), tables);
+    return new IcebergCommit(runId, auditDate, java.util.UUID.randomUUID().toString(), tables, Map.of());
   }
 
-  /** Journal, moves, commits; then the journal is removed. */
-  public void publish(IcebergCatalog catalog, String tempDirectory) throws IOException {
+  /** The same commit, then these folders published beside the tables (folder → files, target = name). */
+  public IcebergCommit withFolders(Map<String, List<Move>> folders) {
+    return new IcebergCommit(runId, auditDate, commitId, tables, new LinkedHashMap<>(folders));
+  }
+
+  /** Table → the staged files the commit puts in it, in commit order (tables emptied have none). */
+  public Map<String, List<String>> stagedFiles() {
+    Map<String, List<String>> files = new LinkedHashMap<>();
+    tables.forEach((t, moves) -> files.put(t, moves.stream().map(Move::staged).toList()));
+    return files;
+  }
+
+  /** Journal, moves, commits, folders; then the journal is removed. */
+  public void publish(IcebergCatalog catalog, String tempDirectory, FolderPublisher publisher) throws IOException {
     writeJournal(tempDirectory + JOURNAL);
     finish(catalog);
+    if (!folders.isEmpty()) {
+      publisher.publish(auditDate, tempDirectory, folders);
+    }
     FileSystems.delete(List.of(FileSystems.matchNewResource(tempDirectory + JOURNAL, false)),
         MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
   }
@@ -127,19 +157,35 @@ public final class IcebergCommit {
    * @param tempRoot the output's folder of run folders ({@code <output>/.xenaudit-temp/})
    * @return how many were finished
    */
-  public static int recover(IcebergCatalog catalog, String tempRoot) throws IOException {
+  public static int recover(IcebergCatalog catalog, String tempRoot, FolderPublisher publisher) throws IOException {
     MatchResult m = FileSystems.match(List.of(tempRoot + "*/" + JOURNAL), EmptyMatchTreatment.ALLOW).get(0);
     if (m.status() != MatchResult.Status.OK) {
       return 0;
     }
     int n = 0;
     for (MatchResult.Metadata journal : m.metadata()) {
-      IcebergCommit c = readJournal(journal.resourceId().toString());
+      String path = journal.resourceId().toString();
+      IcebergCommit c = readJournal(path);
       c.finish(catalog);
+      if (!c.folders.isEmpty() && c.foldersStaged()) {
+        publisher.publish(c.auditDate, path.substring(0, path.length() - JOURNAL.length()), c.folders);
+      }
       FileSystems.delete(List.of(journal.resourceId()), MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
       n++;
     }
     return n;
+  }
+
+  /** Whether every staged file of the folders is still there (a publish of them moves them away). */
+  private boolean foldersStaged() throws IOException {
+    for (List<Move> moves : folders.values()) {
+      for (Move m : moves) {
+        if (BeamFileIO.stat(m.staged()) == null) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   private void finish(IcebergCatalog catalog) throws IOException {
@@ -223,15 +269,8 @@ public final class IcebergCommit {
     StringBuilder s = new StringBuilder(MAGIC).append('\n');
     s.append("run ").append(runId).append('\n').append("date ").append(auditDate).append('\n');
     s.append("commit ").append(commitId).append('\n');
-    for (Map.Entry<String, List<Move>> e : tables.entrySet()) {
-      s.append("table ").append(e.getKey()).append('\n');
-      for (Move m : e.getValue()) {
-        if (m.staged().matches(".*[\t\n].*") || m.target().matches(".*[\t\n].*")) {
-          throw new IOException("a file path holds a tab or a line break: " + m.staged());
-        }
-        s.append("file ").append(m.staged()).append('\t').append(m.target()).append('\n');
-      }
-    }
+    section(s, "table ", tables);
+    section(s, "folder ", folders);
     byte[] bytes = s.toString().getBytes(StandardCharsets.UTF_8);
     ResourceId target = FileSystems.matchNewResource(path, false);
     if ("file".equals(target.getScheme())) {
@@ -247,6 +286,18 @@ public final class IcebergCommit {
     }
   }
 
+  private static void section(StringBuilder s, String kind, Map<String, List<Move>> entries) throws IOException {
+    for (Map.Entry<String, List<Move>> e : entries.entrySet()) {
+      s.append(kind).append(e.getKey()).append('\n');
+      for (Move m : e.getValue()) {
+        if (m.staged().matches(".*[\t\n].*") || m.target().matches(".*[\t\n].*")) {
+          throw new IOException("a file path holds a tab or a line break: " + m.staged());
+        }
+        s.append("file ").append(m.staged()).append('\t').append(m.target()).append('\n');
+      }
+    }
+  }
+
   static IcebergCommit readJournal(String path) throws IOException {
     String text;
     try (InputStream in = Channels.newInputStream(FileSystems.open(FileSystems.matchNewResource(path, false)))) {
@@ -258,11 +309,15 @@ public final class IcebergCommit {
       throw new IOException(path + " is not an Iceberg commit journal of this version");
     }
     Map<String, List<Move>> tables = new LinkedHashMap<>();
+    Map<String, List<Move>> folders = new LinkedHashMap<>();
     List<Move> current = null;
     for (String line : lines.subList(4, lines.size())) {
-      if (line.startsWith("table ")) {
+      if (line.startsWith("table ") && folders.isEmpty()) {
         current = new ArrayList<>();
         tables.put(line.substring(6), current);
+      } else if (line.startsWith("folder ")) {
+        current = new ArrayList<>();
+        folders.put(line.substring(7), current);
       } else if (line.startsWith("file ") && current != null) {
         String[] f = line.substring(5).split("\t", 2);
         current.add(new Move(f[0], f[1]));
@@ -270,7 +325,8 @@ public final class IcebergCommit {
         throw new IOException(path + ": unexpected line " + line);
       }
     }
-    return new IcebergCommit(lines.get(1).substring(4), lines.get(2).substring(5), lines.get(3).substring(7), tables);
+    return new IcebergCommit(lines.get(1).substring(4), lines.get(2).substring(5), lines.get(3).substring(7), tables,
+        folders);
   }
 
   public String auditDate() {

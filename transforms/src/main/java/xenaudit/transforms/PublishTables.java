@@ -102,8 +102,18 @@ public class PublishTables extends PTransform<PCollection<KV<String, String>>, P
   public static int recoverInterrupted(String output, IcebergSettings iceberg) throws IOException {
     int n = recoverInterrupted(output);
     try (IcebergCatalog catalog = IcebergCatalog.open(iceberg, output)) {
-      return n + IcebergCommit.recover(catalog, AuditTables.folder(output) + TEMP_FOLDER);
+      return n + IcebergCommit.recover(catalog, AuditTables.folder(output) + TEMP_FOLDER, folderPublisher(output));
     }
+  }
+
+  /** The report and baselines of an Iceberg run, published as folders under the output. */
+  private static IcebergCommit.FolderPublisher folderPublisher(String output) {
+    return (auditDate, tempDirectory, folders) -> {
+      Map<String, List<PartitionPublisher.Staged>> staged = new TreeMap<>();
+      folders.forEach((folder, moves) -> staged.put(folder,
+          moves.stream().map(m -> new PartitionPublisher.Staged(m.staged(), m.target())).toList()));
+      PartitionPublisher.of(output, tempDirectory).publish(auditDate, new ArrayList<>(folders.keySet()), staged);
+    };
   }
 
   static final String TEMP_FOLDER = ".xenaudit-temp/";
@@ -183,8 +193,9 @@ public class PublishTables extends PTransform<PCollection<KV<String, String>>, P
     }
 
     /**
-     * The tables as one Iceberg commit of the date; then the report, built from the snapshot just
-     * committed, and the baselines, published as folders.
+     * The tables as one Iceberg commit of the date; then the report, built from exactly the files
+     * the commit lists for the date, and the baselines, published as folders. Both are in the
+     * commit's journal, so a run killed after it gets them published with its tables.
      */
     private void commitIceberg(Map<String, TreeSet<String>> byFolder) throws IOException {
       String run = AuditTables.fileName(runId);
@@ -198,28 +209,26 @@ public class PublishTables extends PTransform<PCollection<KV<String, String>>, P
         }
         staged.put(table, named);
       }
-      Map<String, List<PartitionPublisher.Staged>> folders = new TreeMap<>();
       try (IcebergCatalog catalog = IcebergCatalog.open(iceberg, output)) {
-        IcebergCommit.plan(catalog, runId, auditDate, staged, AuditTables.ALL, AuditTables.STREAMS)
-            .publish(catalog, tempDirectory);
+        IcebergCommit commit = IcebergCommit.plan(catalog, runId, auditDate, staged, AuditTables.ALL, AuditTables.STREAMS);
+        Map<String, List<IcebergCommit.Move>> folders = new TreeMap<>();
+        List<IcebergCommit.Move> baselines = new ArrayList<>();
+        for (String f : byFolder.getOrDefault(AuditTables.BASELINES, new TreeSet<>())) {
+          baselines.add(new IcebergCommit.Move(f, f.substring(f.lastIndexOf('/') + 1)));
+        }
+        folders.put(AuditTables.BASELINES, baselines);
+        List<IcebergCommit.Move> page = new ArrayList<>();
         if (report != null) {
-          Map<String, List<String>> committed = new TreeMap<>();
+          Map<String, List<String>> planned = new TreeMap<>();
+          Map<String, List<String>> files = commit.stagedFiles();
           for (String table : tables) {
-            committed.put(table, catalog.files(table, auditDate));
+            planned.put(table, files.getOrDefault(table, List.of()));
           }
-          folders.put(AuditTables.REPORT, List.of(new PartitionPublisher.Staged(writeReport(committed),
-              AuditTables.REPORT_PAGE)));
+          page.add(new IcebergCommit.Move(writeReport(planned), AuditTables.REPORT_PAGE));
         }
+        folders.put(AuditTables.REPORT, page);
+        commit.withFolders(folders).publish(catalog, tempDirectory, folderPublisher(output));
       }
-      if (byFolder.containsKey(AuditTables.BASELINES)) {
-        List<PartitionPublisher.Staged> named = new ArrayList<>();
-        for (String f : byFolder.get(AuditTables.BASELINES)) {
-          named.add(new PartitionPublisher.Staged(f, f.substring(f.lastIndexOf('/') + 1)));
-        }
-        folders.put(AuditTables.BASELINES, named);
-      }
-      PartitionPublisher.of(output, tempDirectory)
-          .publish(auditDate, List.of(AuditTables.BASELINES, AuditTables.REPORT), folders);
     }
 
     /** The report of these tables' files, written into the temporary folder; returns its path. */
