@@ -48,6 +48,25 @@ final class DuckDbTables implements AutoCloseable {
     return query("SELECT * FROM read_parquet('" + glob(table) + "') " + whereAndOrder);
   }
 
+  /** Every row of {@code SELECT * FROM from} as its values' text joined by " | ", sorted. */
+  List<String> sortedRows(String from) throws SQLException {
+    List<String> rows = new ArrayList<>();
+    for (Map<String, Object> r : query("SELECT * FROM " + from)) {
+      List<String> values = new ArrayList<>();
+      for (Object o : r.values()) {
+        values.add(o instanceof java.sql.Array a ? String.valueOf(List.of((Object[]) a.getArray())) : String.valueOf(o));
+      }
+      rows.add(String.join(" | ", values));
+    }
+    rows.sort(null);
+    return rows;
+  }
+
+  /** {@code read_parquet} of exactly these files (paths or URIs). */
+  static String readFiles(List<String> files) {
+    return "read_parquet([" + String.join(", ", files.stream().map(f -> "'" + f + "'").toList()) + "])";
+  }
+
   /** A statement without rows (CREATE VIEW ...). */
   void execute(String sql) throws SQLException {
     try (Statement s = db.createStatement()) {

@@ -74,6 +74,8 @@ final class FaultProxy implements AutoCloseable {
   private final int upstreamPort;
   private final List<Rule> rules = new CopyOnWriteArrayList<>();
   private final AtomicInteger requests = new AtomicInteger();
+  /** Method and path (with query) of every request, in order. */
+  final List<String> requestLines = new CopyOnWriteArrayList<>();
   /** x-amz-date of every request, in order. */
   final List<String> amzDates = new CopyOnWriteArrayList<>();
   /** Authorization header of every request (its credential scope names the signing region). */
@@ -143,6 +145,7 @@ final class FaultProxy implements AutoCloseable {
         }
         byte[] body = in.readNBytes((int) headerLong(text, "content-length", 0));
         requests.incrementAndGet();
+        requestLines.add(method + " " + path);
         for (String l : text.split("\r\n")) {
           if (l.toLowerCase(Locale.ROOT).startsWith("authorization:")) {
             authorizations.add(path + " " + l.substring(l.indexOf(':') + 1).trim());
@@ -232,7 +235,10 @@ final class FaultProxy implements AutoCloseable {
   private byte[] relay(String head, byte[] body) throws IOException {
     StringBuilder h = new StringBuilder();
     for (String l : head.split("\r\n")) {
-      if (!l.isEmpty() && !l.toLowerCase(Locale.ROOT).startsWith("connection:")) {
+      String lower = l.toLowerCase(Locale.ROOT);
+      // Hop-by-hop headers are the proxy's own (RFC 9110 7.6.1); an Upgrade without its
+      // "Connection: Upgrade" is a bad request to Jetty (Iceberg's HTTP client offers TLS/1.2).
+      if (!l.isEmpty() && !lower.startsWith("connection:") && !lower.startsWith("upgrade:")) {
         h.append(l).append("\r\n");
       }
     }

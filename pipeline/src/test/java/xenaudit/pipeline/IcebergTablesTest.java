@@ -190,8 +190,8 @@ class IcebergTablesTest {
             assertEquals(List.of(), files, name + " " + date + ": a table the run does not produce has no files");
             continue;
           }
-          List<String> want = rows(db, "read_parquet('" + partition.toAbsolutePath() + "/*.parquet')");
-          List<String> got = files.isEmpty() ? List.of() : rows(db, "read_parquet(" + list(files) + ")");
+          List<String> want = db.sortedRows("read_parquet('" + partition.toAbsolutePath() + "/*.parquet')");
+          List<String> got = files.isEmpty() ? List.of() : db.sortedRows(DuckDbTables.readFiles(files));
           assertEquals(want, got, name + " " + date);
           assertEquals(want.size(), records(t, date), name + " " + date + ": Iceberg's record count");
           compared += want.size();
@@ -205,8 +205,8 @@ class IcebergTablesTest {
   void driftFromAutoReadsTheSnapshotNotTheFolder() throws Exception {
     // D1's folder also holds r1's replaced files; drift must compare with r2's rows only.
     try (DuckDbTables db = new DuckDbTables(parquet)) {
-      List<String> want = rows(db, "read_parquet('" + parquet.toAbsolutePath() + "/policy_drift/audit_date=" + D2 + "/*.parquet')");
-      List<String> got = rows(db, "read_parquet(" + list(files(table(AuditTables.POLICY_DRIFT), null, D2)) + ")");
+      List<String> want = db.sortedRows("read_parquet('" + parquet.toAbsolutePath() + "/policy_drift/audit_date=" + D2 + "/*.parquet')");
+      List<String> got = db.sortedRows(DuckDbTables.readFiles(files(table(AuditTables.POLICY_DRIFT), null, D2)));
       assertFalse(want.isEmpty());
       assertEquals(want, got);
     }
@@ -234,24 +234,6 @@ class IcebergTablesTest {
   }
 
   private static long count(DuckDbTables db, List<String> files) throws Exception {
-    return (Long) db.query("SELECT count(*) AS n FROM read_parquet(" + list(files) + ")").get(0).get("n");
-  }
-
-  private static String list(List<String> files) {
-    return "[" + String.join(", ", files.stream().map(f -> "'" + f + "'").toList()) + "]";
-  }
-
-  /** Every row as its values' text, sorted. */
-  private static List<String> rows(DuckDbTables db, String from) throws Exception {
-    List<String> rows = new ArrayList<>();
-    for (Map<String, Object> r : db.query("SELECT * FROM " + from)) {
-      List<String> values = new ArrayList<>();
-      for (Object o : r.values()) {
-        values.add(o instanceof java.sql.Array a ? String.valueOf(List.of((Object[]) a.getArray())) : String.valueOf(o));
-      }
-      rows.add(String.join(" | ", values));
-    }
-    rows.sort(null);
-    return rows;
+    return (Long) db.query("SELECT count(*) AS n FROM " + DuckDbTables.readFiles(files)).get(0).get("n");
   }
 }

@@ -1,0 +1,82 @@
+package xenaudit.pipeline;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * Iceberg's REST catalog test server (the runnable jar of {@code iceberg-open-api}: a JDBC catalog
+ * on in-memory SQLite behind the REST protocol) as a child process, its warehouse a local folder.
+ * The server writes table metadata itself; data and manifest files are the client's.
+ */
+final class IcebergRestServer implements AutoCloseable {
+  private final Process process;
+  private final int port;
+  private final Path warehouse;
+
+  private IcebergRestServer(Process process, int port, Path warehouse) {
+    this.process = process;
+    this.port = port;
+    this.warehouse = warehouse;
+  }
+
+  static IcebergRestServer start(Path workDir) throws IOException, InterruptedException {
+    Path jar = Path.of("target", "iceberg-rest", "iceberg-rest.jar");
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException(jar.toAbsolutePath() + " missing: it is copied by the Maven build (process-test-resources)");
+    }
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    Path warehouse = Files.createDirectories(workDir.resolve("rest-warehouse")).toAbsolutePath();
+    Path log = workDir.resolve("iceberg-rest.log");
+    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx256m", "-jar", jar.toAbsolutePath().toString())
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile());
+    // The server turns CATALOG_* variables into catalog properties (CATALOG_REST_PORT -> rest.port).
+    pb.environment().put("CATALOG_REST_PORT", String.valueOf(port));
+    pb.environment().put("CATALOG_WAREHOUSE", warehouse.toString());
+    IcebergRestServer server = new IcebergRestServer(pb.start(), port, warehouse);
+    Instant deadline = Instant.now().plus(Duration.ofSeconds(90));
+    while (!server.listening()) {
+      if (!server.process.isAlive() || Instant.now().isAfter(deadline)) {
+        server.close();
+        throw new IOException("the Iceberg REST server did not start on port " + port + "; log:\n" + Files.readString(log));
+      }
+      Thread.sleep(100);
+    }
+    return server;
+  }
+
+  int port() {
+    return port;
+  }
+
+  Path warehouse() {
+    return warehouse;
+  }
+
+  private boolean listening() {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor();
+    }
+  }
+}
