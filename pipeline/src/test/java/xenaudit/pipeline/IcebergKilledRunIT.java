@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -22,10 +24,12 @@ import xenaudit.transforms.AuditTables;
 
 /**
  * {@code --tableFormat=iceberg}: a rerun of a date SIGKILLed at points spread over its life, the
- * commit included. After each kill Iceberg's own reader finds {@code streams}' current snapshot to be
- * a run's, complete (one row per object of that run, each once, every listed file there); the
- * run after the kills finishes any journaled commit, and in the end every data file of the date is
- * one some snapshot lists: a kill leaves no data file outside the tables.
+ * commit included. After each kill Iceberg's own reader finds every table's current snapshot to be
+ * one run's, complete: every listed file there, all rows that run's, as many as a finished run of
+ * the same fleet leaves (for {@code streams}: one row per object, each once). The file-system
+ * catalog commits table by table, so tables may be at different runs until the next run finishes
+ * the journaled commit. The run after the kills does that, and in the end every data file of the
+ * date is one some snapshot lists: a kill leaves no data file outside the tables.
  */
 // Over two minutes of killed runs: .ci/run runs it on its own line (-Dxenaudit.slow=true), the default
 // test run does not (KilledRunIT covers the Parquet layout there).
@@ -43,6 +47,8 @@ class IcebergKilledRunIT {
     long start = System.nanoTime();
     run(fleet, out, "before", -1);
     long fullRunMillis = (System.nanoTime() - start) / 1_000_000;
+    List<Observed> observed = new ArrayList<>(observe(out));
+    Map<String, Long> whole = counts(observed);
     int before = IcebergTablesTest.images(fleet).size();
     List<Path> images = IcebergTablesTest.images(fleet);
     for (int i = 0; i < images.size(); i += 5) {
@@ -56,9 +62,19 @@ class IcebergKilledRunIT {
       run(fleet, out, runId, killAfterMillis);
       String current = check(out, runId, before, after);
       seen.add(current);
+      observed.addAll(observe(out));
     }
     run(fleet, out, "after", -1);
     assertEquals("after", check(out, "after", before, after));
+    List<Observed> last = observe(out);
+    Map<String, Long> reduced = counts(last);
+    assertTrue(last.stream().allMatch(o -> o.run.equals("after")), "the last run committed every table: " + last);
+    // Each table after each kill: a finished run's count of its rows, the first fleet's or the reduced one's.
+    for (Observed o : observed) {
+      long want = (o.run.equals("before") ? whole : reduced).get(o.table);
+      assertEquals(want, o.rows, o + ": complete");
+    }
+    assertTrue(observed.size() >= 10 * AuditTables.ALWAYS.size(), "observations: " + observed.size());
     // Every data file of the date is listed by some snapshot of its table.
     for (String name : AuditTables.ALWAYS) {
       Table t = table(out, name);
@@ -74,6 +90,42 @@ class IcebergKilledRunIT {
       }
     }
     System.out.println("IcebergKilledRunIT: a full run " + fullRunMillis + " ms; current runs after the kills: " + seen);
+  }
+
+  /** A table's current snapshot after a run or a kill: whose it is, and its rows of the date. */
+  record Observed(String table, String run, long rows) {}
+
+  /** Every table's current snapshot: one run's files only, all of them, every listed file there. */
+  private static List<Observed> observe(Path out) throws Exception {
+    List<Observed> all = new ArrayList<>();
+    try (DuckDbTables db = new DuckDbTables(out)) {
+      for (String name : AuditTables.ALWAYS) {
+        Table t = table(out, name);
+        String run = t.currentSnapshot().summary().get("xenaudit.audit-run-id");
+        List<String> files = IcebergTablesTest.files(t, null, DATE);
+        // The run's files, all of them: <table>-<run>-NNNNN-of-MMMMM.parquet (these run ids need no escaping).
+        java.util.regex.Pattern part = java.util.regex.Pattern.compile(
+            java.util.regex.Pattern.quote(name + "-" + run + "-") + "\\d{5}-of-(\\d{5})\\.parquet");
+        for (String f : files) {
+          assertTrue(Files.exists(Path.of(f)), name + ": a listed file exists: " + f);
+          var m = part.matcher(Path.of(f).getFileName().toString());
+          assertTrue(m.matches(), name + ": a file of " + run + ": " + f);
+          assertEquals(files.size(), Integer.parseInt(m.group(1)), name + ": every part of " + run + " listed");
+        }
+        long rows = 0;
+        if (!files.isEmpty()) {
+          rows = (Long) db.query("SELECT count(*) AS n FROM " + DuckDbTables.readFiles(files)).get(0).get("n");
+        }
+        all.add(new Observed(name, run, rows));
+      }
+    }
+    return all;
+  }
+
+  private static Map<String, Long> counts(List<Observed> observed) {
+    Map<String, Long> m = new TreeMap<>();
+    observed.forEach(o -> m.put(o.table, o.rows));
+    return m;
   }
 
   private static Table table(Path out, String name) {
