@@ -71,7 +71,7 @@ class QuickStartIT {
   }
 
   /** The first ```sh block after a heading or sentence of the README. */
-  private static String block(String readme, String after) {
+  static String block(String readme, String after) {
     int at = readme.indexOf(after);
     assertTrue(at >= 0, "README has " + after);
     int start = readme.indexOf("```sh\n", at) + 6;
@@ -79,7 +79,7 @@ class QuickStartIT {
   }
 
   /** Its commands: comments dropped, continued lines joined. */
-  private static List<String> commands(String block) {
+  static List<String> commands(String block) {
     List<String> out = new ArrayList<>();
     StringBuilder cur = new StringBuilder();
     for (String line : block.split("\n")) {
@@ -98,7 +98,7 @@ class QuickStartIT {
   }
 
   /** Runs a command line with bash from the checkout's root; it must exit 0 within 5 minutes. */
-  private static String run(String command) throws IOException, InterruptedException {
+  static String run(String command) throws IOException, InterruptedException {
     Path log = Files.createTempFile("quickstart", ".log");
     Process p = new ProcessBuilder("bash", "-c", command).directory(Path.of("..").toFile())
         .redirectErrorStream(true).redirectOutput(log.toFile()).start();
