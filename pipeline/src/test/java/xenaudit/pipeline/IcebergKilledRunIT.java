@@ -157,20 +157,8 @@ class IcebergKilledRunIT {
   }
 
   private void run(Path fleet, Path out, String runId, long killAfterMillis) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx512m", "-cp", System.getProperty("java.class.path"), "xenaudit.pipeline.AuditPipeline",
-        "--input=" + fleet + "/*", "--output=" + out, "--auditDate=" + DATE, "--auditRunId=" + runId,
-        "--tableFormat=iceberg"));
-    Path log = dir.resolve(runId + ".log");
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    if (killAfterMillis < 0) {
-      assertTrue(p.waitFor(3, TimeUnit.MINUTES), Files.readString(log));
-      assertEquals(0, p.exitValue(), Files.readString(log));
-      return;
-    }
-    if (!p.waitFor(killAfterMillis, TimeUnit.MILLISECONDS)) {
-      p.destroyForcibly(); // SIGKILL
-      p.waitFor(30, TimeUnit.SECONDS);
-    }
+    AuditProcess.runOrKill(dir, runId, List.of("--input=" + fleet + "/*", "--output=" + out, "--auditDate=" + DATE, "--tableFormat=iceberg"),
+        killAfterMillis);
   }
+
 }

@@ -68,41 +68,41 @@ class IcebergRestCatalogTest {
     SampleFleet.generate(SampleFleet.Options.defaults(b).withGuests(7).withSeed(42).withMemory(4L << 20)
         .withCorrupt(true).withSecurityMix(true));
     Path a2 = Files.createDirectories(work.resolve("a2"));
-    List<Path> all = images(a);
+    List<Path> all = IcebergTablesTest.images(a);
     for (int i = 0; i < all.size(); i++) {
       if (i % 3 != 0) {
         Files.copy(all.get(i), a2.resolve(all.get(i).getFileName()));
       }
     }
     objectsA = all.size();
-    objectsA2 = images(a2).size();
-    objectsB = images(b).size();
+    objectsA2 = IcebergTablesTest.images(a2).size();
+    objectsB = IcebergTablesTest.images(b).size();
 
     server = IcebergRestServer.start(work);
     proxy = new FaultProxy(server.port(), path -> null, 5_000);
     out = work.resolve("out");
-    run(a, out, "r1", D1, rest());
+    IcebergTablesTest.run(a, out, "r1", D1, rest());
     proxy.requestLines.clear();
-    run(a2, out, "r2", D1, rest());
+    IcebergTablesTest.run(a2, out, "r2", D1, rest());
     rerunRequests = List.copyOf(proxy.requestLines);
 
     FaultProxy.Rule refused = proxy.add("POST", "/transactions/commit", FaultProxy.Fault.STATUS_500, -1);
-    assertThrows(Exception.class, () -> run(a, out, "refused", D1, rest()), "the catalog refused the commit");
+    assertThrows(Exception.class, () -> IcebergTablesTest.run(a, out, "refused", D1, rest()), "the catalog refused the commit");
     proxy.clear();
     refusedHits = refused.hits.get();
     try (RESTCatalog c = client()) {
       afterRefused = runsOfEveryTable(c);
-      streamsD1AfterRefused = records(c.loadTable(id(AuditTables.STREAMS)), D1);
+      streamsD1AfterRefused = IcebergTablesTest.records(c.loadTable(id(AuditTables.STREAMS)), D1);
     }
     reportD1AfterRefused = Files.readString(reportPage(D1));
     List<String> next = new ArrayList<>(rest());
     next.addAll(List.of("--previousOutput=auto", POOLS));
-    run(b, out, "r3", D2, next);
+    IcebergTablesTest.run(b, out, "r3", D2, next);
 
     // The runs whose rows the catalog's dates hold at the end, with their run ids, in the Parquet layout.
     parquet = work.resolve("parquet");
-    run(a, parquet, "refused", D1, List.of());
-    run(b, parquet, "r3", D2, List.of("--previousOutput=auto", POOLS));
+    IcebergTablesTest.run(a, parquet, "refused", D1, List.of());
+    IcebergTablesTest.run(b, parquet, "r3", D2, List.of("--previousOutput=auto", POOLS));
   }
 
   @AfterAll
@@ -121,21 +121,6 @@ class IcebergRestCatalogTest {
 
   static List<String> rest() {
     return List.of("--tableFormat=iceberg", "--icebergCatalogUri=" + proxy.endpoint());
-  }
-
-  static List<Path> images(Path dir) throws Exception {
-    try (Stream<Path> s = Files.list(dir)) {
-      return s.filter(Files::isRegularFile).sorted().toList();
-    }
-  }
-
-  static AuditSummary run(Path fleet, Path output, String runId, String date, List<String> extra) throws Exception {
-    List<String> args = new ArrayList<>(List.of("--runner=DirectRunner", "--targetParallelism=2",
-        "--input=" + fleet + "/*", "--output=" + output, "--auditRunId=" + runId, "--auditDate=" + date));
-    args.addAll(extra);
-    PipelineOptionsFactory.register(AuditOptions.class);
-    return AuditPipeline.runAndWait(
-        PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).withValidation().as(AuditOptions.class));
   }
 
   /** Iceberg's own client of the server (not through the proxy), reading files with Hadoop's FileIO. */
@@ -160,26 +145,6 @@ class IcebergRestCatalogTest {
       runs.put(t.name(), ids);
     }
     return runs;
-  }
-
-  static List<String> files(Table t, String date) throws Exception {
-    List<String> files = new ArrayList<>();
-    try (CloseableIterable<FileScanTask> tasks = t.newScan().filter(Expressions.equal("audit_date", date)).planFiles()) {
-      for (FileScanTask task : tasks) {
-        files.add(task.file().location());
-      }
-    }
-    return files;
-  }
-
-  static long records(Table t, String date) throws Exception {
-    long n = 0;
-    try (CloseableIterable<FileScanTask> tasks = t.newScan().filter(Expressions.equal("audit_date", date)).planFiles()) {
-      for (FileScanTask task : tasks) {
-        n += task.file().recordCount();
-      }
-    }
-    return n;
   }
 
   @Test
@@ -241,7 +206,7 @@ class IcebergRestCatalogTest {
         boolean exists = c.tableExists(id(name));
         for (String date : List.of(D1, D2)) {
           Path partition = parquet.resolve(name).resolve("audit_date=" + date);
-          List<String> files = exists ? files(c.loadTable(id(name)), date) : List.of();
+          List<String> files = exists ? IcebergTablesTest.files(c.loadTable(id(name)), null, date) : List.of();
           if (!Files.isDirectory(partition)) {
             assertEquals(List.of(), files, name + " " + date);
             continue;
@@ -254,7 +219,7 @@ class IcebergRestCatalogTest {
           List<String> want = db.sortedRows("read_parquet('" + partition.toAbsolutePath() + "/*.parquet')");
           List<String> got = files.isEmpty() ? List.of() : db.sortedRows(DuckDbTables.readFiles(files));
           assertEquals(want, got, name + " " + date);
-          assertEquals(want.size(), records(c.loadTable(id(name)), date), name + " " + date);
+          assertEquals(want.size(), IcebergTablesTest.records(c.loadTable(id(name)), date), name + " " + date);
           compared += want.size();
         }
       }

@@ -1,13 +1,9 @@
 package xenaudit.pipeline;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 
 /**
  * Iceberg's REST catalog test server (the runnable jar of {@code iceberg-open-api}: a JDBC catalog
@@ -30,13 +26,10 @@ final class IcebergRestServer implements AutoCloseable {
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(jar.toAbsolutePath() + " missing: it is copied by the Maven build (process-test-resources)");
     }
-    int port;
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
+    int port = ChildServer.freePort();
     Path warehouse = Files.createDirectories(workDir.resolve("rest-warehouse")).toAbsolutePath();
     Path log = workDir.resolve("iceberg-rest.log");
-    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+    ProcessBuilder pb = new ProcessBuilder(ChildServer.java(),
         "-Xmx256m", "-jar", jar.toAbsolutePath().toString())
         .redirectErrorStream(true)
         .redirectOutput(log.toFile());
@@ -44,14 +37,7 @@ final class IcebergRestServer implements AutoCloseable {
     pb.environment().put("CATALOG_REST_PORT", String.valueOf(port));
     pb.environment().put("CATALOG_WAREHOUSE", warehouse.toString());
     IcebergRestServer server = new IcebergRestServer(pb.start(), port, warehouse);
-    Instant deadline = Instant.now().plus(Duration.ofSeconds(90));
-    while (!server.listening()) {
-      if (!server.process.isAlive() || Instant.now().isAfter(deadline)) {
-        server.close();
-        throw new IOException("the Iceberg REST server did not start on port " + port + "; log:\n" + Files.readString(log));
-      }
-      Thread.sleep(100);
-    }
+    ChildServer.awaitListening(server.process, port, log, "the Iceberg REST server", Duration.ofSeconds(90));
     return server;
   }
 
@@ -63,20 +49,9 @@ final class IcebergRestServer implements AutoCloseable {
     return warehouse;
   }
 
-  private boolean listening() {
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
-  }
 
   @Override
-  public void close() throws InterruptedException {
-    process.destroy();
-    if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
-      process.destroyForcibly().waitFor();
-    }
+  public void close() {
+    ChildServer.stop(process);
   }
 }

@@ -37,10 +37,7 @@ class IcebergS3Test {
   @BeforeAll
   static void serverAndImages() throws Exception {
     s3 = S3ProxyServer.start(work);
-    proxy = new FaultProxy(s3.port(), path -> {
-      String p = path.startsWith("/") ? path.substring(1) : path;
-      return s3.bucket(p.substring(0, p.indexOf('/'))).resolve(p.substring(p.indexOf('/') + 1));
-    }, 5_000);
+    proxy = s3.faultProxy(5_000);
     Path fleet = work.resolve("fleet");
     for (ManifestEntry e : SampleFleet.generate(SampleFleet.Options.defaults(fleet).withGuests(6).withSeed(31)
         .withMemory(4L << 20).withCorrupt(true))) {

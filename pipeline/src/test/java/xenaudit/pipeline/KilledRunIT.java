@@ -77,21 +77,10 @@ class KilledRunIT {
 
   /** The audit in a JVM of its own; killed (SIGKILL) after {@code killAfterMillis}, or run to the end. */
   private void run(Path fleet, Path out, String runId, long killAfterMillis) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx512m", "-cp", System.getProperty("java.class.path"), "xenaudit.pipeline.AuditPipeline",
-        "--input=" + fleet + "/*", "--output=" + out, "--auditDate=" + DATE, "--auditRunId=" + runId));
-    Path log = dir.resolve(runId + ".log");
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    if (killAfterMillis < 0) {
-      assertTrue(p.waitFor(3, TimeUnit.MINUTES), Files.readString(log));
-      assertEquals(0, p.exitValue(), Files.readString(log));
-      return;
-    }
-    if (!p.waitFor(killAfterMillis, TimeUnit.MILLISECONDS)) {
-      p.destroyForcibly(); // SIGKILL
-      p.waitFor(30, TimeUnit.SECONDS);
-    }
+    AuditProcess.runOrKill(dir, runId, List.of("--input=" + fleet + "/*", "--output=" + out, "--auditDate=" + DATE),
+        killAfterMillis);
   }
+
 
   /** source_uri and status of every streams row of the date. */
   private static Set<String> streams(Path out) throws Exception {

@@ -2,13 +2,9 @@ package xenaudit.pipeline;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 
 /**
@@ -42,7 +38,7 @@ final class S3ProxyServer implements AutoCloseable {
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(jar.toAbsolutePath() + " missing: it is copied by the Maven build (process-test-resources)");
     }
-    int port = freePort();
+    int port = ChildServer.freePort();
     Path basedir = Files.createDirectories(workDir.resolve("s3-data"));
     Path props = workDir.resolve("s3proxy.properties");
     List<String> endpoint = keystore == null ? List.of("s3proxy.endpoint=http://127.0.0.1:" + port)
@@ -59,21 +55,13 @@ final class S3ProxyServer implements AutoCloseable {
         "jclouds.filesystem.basedir=" + basedir.toAbsolutePath()));
     Files.write(props, lines);
     Path log = workDir.resolve("s3proxy.log");
-    Process p = new ProcessBuilder(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+    Process p = new ProcessBuilder(ChildServer.java(),
             "-Xmx256m", "-jar", jar.toAbsolutePath().toString(), "--properties", props.toString())
         .redirectErrorStream(true)
         .redirectOutput(log.toFile())
         .start();
     S3ProxyServer server = new S3ProxyServer(p, port, basedir, keystore != null);
-    Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-    while (!server.listening()) {
-      if (!p.isAlive() || Instant.now().isAfter(deadline)) {
-        server.close();
-        throw new IOException("s3proxy did not start on 127.0.0.1:" + port + "; log:\n" + Files.readString(log));
-      }
-      Thread.sleep(100);
-    }
+    ChildServer.awaitListening(p, port, log, "s3proxy", Duration.ofSeconds(60));
     return server;
   }
 
@@ -83,6 +71,17 @@ final class S3ProxyServer implements AutoCloseable {
 
   String endpoint() {
     return (tls ? "https" : "http") + "://127.0.0.1:" + port;
+  }
+
+  /**
+   * A {@link FaultProxy} in front of this server (stalls last {@code stallMillis}); a ranged GET it
+   * answers whole reads the object's file.
+   */
+  FaultProxy faultProxy(long stallMillis) throws IOException {
+    return new FaultProxy(port, path -> {
+      String p = path.startsWith("/") ? path.substring(1) : path;
+      return bucket(p.substring(0, p.indexOf('/'))).resolve(p.substring(p.indexOf('/') + 1));
+    }, stallMillis);
   }
 
   /** Creates a bucket by creating its directory (the filesystem backend's representation). */
@@ -104,31 +103,10 @@ final class S3ProxyServer implements AutoCloseable {
             + ACCESS_KEY + "\",\"secretAccessKey\":\"" + SECRET_KEY + "\"}");
   }
 
-  private boolean listening() {
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
-  }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
 
   @Override
   public void close() {
-    process.destroy();
-    try {
-      if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-      }
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
-    }
+    ChildServer.stop(process);
   }
 }

@@ -38,10 +38,7 @@ class StorageFaultTest {
   @BeforeAll
   static void serverProxyAndImages() throws Exception {
     s3 = S3ProxyServer.start(work);
-    proxy = new FaultProxy(s3.port(), path -> {
-      String p = path.startsWith("/") ? path.substring(1) : path;
-      return s3.bucket(p.substring(0, p.indexOf('/'))).resolve(p.substring(p.indexOf('/') + 1));
-    }, 5_000);
+    proxy = s3.faultProxy(5_000);
     Path fleet = work.resolve("fleet");
     for (ManifestEntry e : SampleFleet.generate(
         SampleFleet.Options.defaults(fleet).withGuests(12).withSeed(12).withMemory(64L << 20))) {
