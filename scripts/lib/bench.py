@@ -12,23 +12,28 @@ import math
 import os
 import platform
 import re
+import shlex
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 AUDIT = os.path.join(ROOT, "scripts", "audit")
 VERIFY_IMAGE = os.path.join(ROOT, "scripts", "verify-image")
 MAKE_FLEET = os.path.join(ROOT, "scripts", "make-sample-fleet")
 MAKE_HOST_POLICY = os.path.join(ROOT, "scripts", "make-host-policy")
+CLUSTER = os.path.join(ROOT, "scripts", "cluster")
 GNU_TIME = "/usr/bin/time"
 S3PROXY_JAR = os.path.join(ROOT, "pipeline", "target", "s3proxy", "s3proxy.jar")
 GIB = 1 << 30
 
-ROWS = ("decompressor", "xenaudit", "xenaudit-policy", "xenaudit-flink", "xenaudit-spark", "xenaudit-Xmx256m", "verify-image", "xenaudit-full-read", "verify-stream-v2",
+ROWS = ("decompressor", "xenaudit", "xenaudit-policy", "xenaudit-flink", "xenaudit-spark", "xenaudit-flink-cluster",
+        "xenaudit-spark-cluster", "xenaudit-Xmx256m", "verify-image", "xenaudit-full-read", "verify-stream-v2",
         "xenaudit-always-ranged", "xenaudit-sdk-gets", "xenaudit-read-through", "xenaudit-beam-s3")
 WORKLOADS = ("huge", "medium", "small", "gz", "zst", "s3", "fleet")
 # Issue 9: the fleet workload's heap, whatever the number of images.
@@ -54,6 +59,17 @@ TARGET_POLICY = 1.3
 # The cluster-runner rows: the same audit on an embedded Flink or Spark cluster on this machine.
 CLUSTER_ROWS = {"xenaudit-flink": ["--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=2"],
                 "xenaudit-spark": ["--runner=SparkRunner", "--sparkMaster=local[2]"]}
+# The real-cluster rows: the same audit submitted to a multi-process cluster on loopback (scripts/cluster:
+# Flink JobManager + 2 TaskManagers, Spark Master + 2 Workers and their executors), started for the row
+# in WORK/cluster/<workload>-<engine> on free ports and stopped after it. Submitted twice: the first
+# (cold) job's wall time goes to the notes, the second (steady state: daemons up and past their first
+# job) is the row's figure.
+REAL_CLUSTER_ROWS = {"xenaudit-flink-cluster": "flink", "xenaudit-spark-cluster": "spark"}
+# Every process carrying the cluster's mark is polled this often for VmHWM/VmRSS.
+CLUSTER_POLL_S = 0.5
+# scripts/cluster start --timeout, and how long one submission may take before it is stopped.
+CLUSTER_START_TIMEOUT = 120
+CLUSTER_JOB_TIMEOUT = 1800
 # The xenaudit-policy row's pools: the first digit of the image number (guest-0001.xl -> pool 0).
 POLICY_POOL_KEY = r"guest-(\d)"
 
@@ -157,16 +173,23 @@ def options(argv):
         "few images against gzip -dc / zstd -dc), s3 (8 images on a local s3proxy, read over S3 in the "
         "default mode, full-read, always-ranged (--seekThreshold=0), through the AWS SDK (--s3LeanGets=false), "
         "always-read-through and with Beam's own "
-        "S3 channel). Only xl images are used, so every row audits the same "
+        "S3 channel). On medium and small, xenaudit-flink and xenaudit-spark run the audit on an embedded "
+        "cluster in the one JVM, and xenaudit-flink-cluster and xenaudit-spark-cluster submit it to a real "
+        "multi-process cluster on loopback (scripts/cluster start, in WORK/cluster, on free ports; stopped "
+        "after the row): the row's wall time is the cluster's second job (steady state), the first (cold) "
+        "one is in the notes; peak RSS is the client's, every cluster process's peak (polled every %gs, "
+        "Spark executors included) is in the notes and the CSV's cluster_rss. --quick skips those two "
+        "unless --rows names them. Only xl images are used, so every row audits the same "
         "files (verify-stream-v2 cannot read libvirt images). Runs are warm-cache: the page cache is not "
-        "dropped. Exit: 0 done, 1 a measured command failed, 2 usage or setup error.")
+        "dropped. Exit: 0 done, 1 a measured command failed, 2 usage or setup error." % CLUSTER_POLL_S)
     p.add_argument("--work", default=os.path.join("/tmp", "xenaudit-bench"),
                    help="scratch folder for fleets, audit output, logs and results (default %(default)s)")
     p.add_argument("--csv", help="CSV to write (default WORK/results/bench-<UTC time>.csv)")
     p.add_argument("--quick", action="store_true",
                    help="small smoke run: 1x2G, 10x256M, 50x16M, compressed 2x256M, s3 2x256M (sizes still overridable)")
     p.add_argument("--only", help="comma-separated workloads: huge, medium, small, compressed (= gz,zst), gz, zst, s3, fleet")
-    p.add_argument("--rows", help="comma-separated rows to run (default all): " + ", ".join(ROWS))
+    p.add_argument("--rows", help="comma-separated rows to run (default all; each on the workloads it applies to, "
+                   "e.g. --rows xenaudit,xenaudit-flink-cluster): " + ", ".join(ROWS))
     p.add_argument("--huge-size", type=parse_size, metavar="SIZE", help="size of the huge image (default 64G; quick 2G)")
     p.add_argument("--medium-count", type=int, metavar="N", help="medium images (default 100; quick 10)")
     p.add_argument("--medium-size", type=parse_size, metavar="SIZE", help="size of each medium image (default 8G; quick 256M)")
@@ -233,6 +256,7 @@ class Bench:
         self.vs2 = None
         self.full_read_supported = False
         self.audit_warmed = False
+        self.runners_warmed = set()
         self.time_ok = os.access(GNU_TIME, os.X_OK)
 
     # ---------------------------------------------------------------- running and measuring
@@ -241,9 +265,10 @@ class Bench:
         """An untimed helper command; its output goes to the terminal's stderr."""
         return subprocess.run(argv, stdout=kw.pop("stdout", sys.stderr), **kw).returncode
 
-    def measure(self, name, argv, env=None, stdout_path=None):
+    def measure(self, name, argv, env=None, stdout_path=None, started=None):
         """Runs argv once: wall seconds, exit status, peak RSS (KiB), rchar (bytes passed by read calls,
-        the process tree's, from /proc/PID/io read while the finished process is still a zombie)."""
+        the process tree's, from /proc/PID/io read while the finished process is still a zombie).
+        started(pid) is called once the process runs (pid = its process group)."""
         os.makedirs(self.logs, exist_ok=True)
         out_path = stdout_path or os.path.join(self.logs, name + ".out")
         err_path = os.path.join(self.logs, name + ".err")
@@ -253,6 +278,8 @@ class Bench:
             t0 = time.monotonic()
             p = subprocess.Popen(full, stdout=so, stderr=se, stdin=subprocess.DEVNULL, env=env,
                                  start_new_session=True)
+            if started:
+                started(p.pid)
             try:
                 os.waitid(os.P_PID, p.pid, os.WEXITED | os.WNOWAIT)
             except BaseException:
@@ -446,19 +473,19 @@ class Bench:
 
     # ---------------------------------------------------------------- rows
 
-    def row(self, workload, name, files, image_bytes, argv, env=None, stdout_path=None):
-        m = self.measure("%s-%s" % (workload, name), argv, env=env, stdout_path=stdout_path)
+    def row(self, workload, name, files, image_bytes, argv, env=None, stdout_path=None, started=None):
+        m = self.measure("%s-%s" % (workload, name), argv, env=env, stdout_path=stdout_path, started=started)
         r = {"workload": workload, "row": name, "images": len(files), "image_bytes": image_bytes,
              "stored_bytes": sum(os.path.getsize(f) for f in files), "wall_s": m["wall"], "exit": m["rc"],
              "peak_rss_kb": m["rss_kb"], "rchar": m["rchar"], "bytes_read": None, "bytes_read_source": "",
              "job_s": None, "result": "", "notes": "", "s3_gets": None, "s3_bytes_fetched": None, "_m": m}
         return r
 
-    def xenaudit(self, workload, name, files, image_bytes, pattern, extra=(), env=None, keep=False):
+    def xenaudit(self, workload, name, files, image_bytes, pattern, extra=(), env=None, keep=False, started=None):
         out = os.path.join(self.o.work, "out", "%s-%s" % (workload, name))
         shutil.rmtree(out, ignore_errors=True)
         r = self.row(workload, name, files, image_bytes,
-                     [AUDIT, "--input=" + pattern, "--output=" + out] + list(extra), env=env)
+                     [AUDIT, "--input=" + pattern, "--output=" + out] + list(extra), env=env, started=started)
         m = r["_m"]
         with open(m["out"], errors="replace") as f:
             text = f.read()
@@ -567,6 +594,193 @@ class Bench:
             self.failed = True
         return r
 
+    # ---------------------------------------------------------------- cluster runners
+
+    def warm_runner(self, engine, file):
+        """One untimed audit of one file on the embedded Flink or Spark, once per run: builds that
+        runner's jar if sources changed and lets scripts/audit write its class-data archive (the
+        runner's own), as warm_audit does for the DirectRunner's, so neither lands in a timed row."""
+        if engine in self.runners_warmed:
+            return
+        self.runners_warmed.add(engine)
+        out = os.path.join(self.o.work, "out", "warm-up-" + engine)
+        shutil.rmtree(out, ignore_errors=True)
+        print("bench: one untimed audit on embedded %s first (build if needed, class-data archive)..." % engine,
+              file=sys.stderr, flush=True)
+        rc = self.run_quiet([AUDIT, "--input=" + file, "--output=" + out] + CLUSTER_ROWS["xenaudit-" + engine],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        shutil.rmtree(out, ignore_errors=True)
+        if rc != 0:
+            print("bench: the warm-up audit on embedded %s failed (exit %d); its rows will show why" % (engine, rc),
+                  file=sys.stderr, flush=True)
+
+    def not_run(self, workload, name, files, image_bytes, why, log):
+        """A row whose command never ran (its cluster did not come up)."""
+        self.failed = True
+        return {"workload": workload, "row": name, "images": len(files), "image_bytes": image_bytes,
+                "stored_bytes": sum(os.path.getsize(f) for f in files), "wall_s": 0.0, "exit": None,
+                "peak_rss_kb": None, "rchar": None, "bytes_read": None, "bytes_read_source": "", "job_s": None,
+                "result": "FAILED (no cluster)", "notes": why, "s3_gets": None, "s3_bytes_fetched": None,
+                "_m": {"out": log, "err": log}}
+
+    def cluster_row(self, w, name, engine, files, image_bytes, pattern):
+        """The audit on a real cluster (scripts/cluster) started for this row, polled for memory."""
+        d = os.path.join(self.o.work, "cluster", "%s-%s" % (w, engine))
+        os.makedirs(self.logs, exist_ok=True)
+        start_log = os.path.join(self.logs, "%s-%s.cluster-start.log" % (w, name))
+        quiet = dict(stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # One an interrupted earlier run left behind (stop ends only what carries this folder's mark).
+        self.run_quiet([CLUSTER, "stop", engine, "--dir", d], **quiet)
+        with socket.socket() as a, socket.socket() as b:
+            a.bind(("127.0.0.1", 0))
+            b.bind(("127.0.0.1", 0))
+            port, port2 = a.getsockname()[1], b.getsockname()[1]
+        second = "--rpc-port" if engine == "flink" else "--ui-port"
+        print("bench: %s: starting a %s cluster in %s..." % (w, engine, d), file=sys.stderr, flush=True)
+        t0 = time.monotonic()
+        try:
+            with open(start_log, "wb") as log:
+                rc = subprocess.run([CLUSTER, "start", engine, "--dir", d, "--port", str(port), second, str(port2),
+                                     "--timeout", str(CLUSTER_START_TIMEOUT)], stdout=log, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL).returncode
+            start_s = time.monotonic() - t0
+            submit_file = os.path.join(d, "submit")
+            if rc != 0 or not os.path.isfile(submit_file):
+                with open(start_log, errors="replace") as f:
+                    lines = [l for l in f.read().splitlines() if l.startswith("xenaudit: cluster:")] or ["no reason given"]
+                return self.not_run(w, name, files, image_bytes, "the %s cluster did not come up (exit %d): %s; log %s" % (
+                    engine, rc, lines[0][len("xenaudit: cluster: "):][:160], start_log), start_log)
+            # The flags of the line scripts/cluster prints (runner, master, parallelism), input and output ours.
+            with open(submit_file) as f:
+                flags = [a for a in shlex.split(f.read().strip())[1:] if not a.startswith(("--input=", "--output="))]
+            names = {}
+            for pf in glob.glob(os.path.join(d, "pid", "*.pid")):
+                try:
+                    with open(pf) as f:
+                        names[int(f.read().strip())] = os.path.basename(pf)[:-4]
+                except (OSError, ValueError):
+                    pass
+            mark = ClusterWatch.mark_of(names) or d
+            # Cold: the cluster's first job (not the row's figure).
+            cold, cold_watch, _ = self.watched(w, name + "-cold", files, image_bytes, pattern, flags, mark, names)
+            if cold["job_s"] is None:
+                cold["row"] = name
+                cold["notes"] = "first (cold) job: " + cold["notes"]
+                cold["cluster_rss"] = cold_watch.summary()
+                return cold
+            # The cold job's executors (Spark) end after their application: the timed job starts once only
+            # the daemons are left, their VmHWM set back to their RSS now.
+            idle = ClusterWatch(mark, names)
+            deadline = time.monotonic() + 60
+            while any(pid not in names for pid, _ in idle.marked()) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            reset = idle.reset_peaks()
+            r, watch, epochs = self.watched(w, name, files, image_bytes, pattern, flags, mark, names)
+            phases = self.flink_phases(port, epochs) if engine == "flink" else self.spark_phases(port2, epochs, d)
+        finally:
+            self.run_quiet([CLUSTER, "stop", engine, "--dir", d], **quiet)
+        r["cluster_start_s"] = start_s
+        r["cold_wall_s"], r["cold_result"], r["cold_cluster_rss"] = cold["wall_s"], cold["result"], cold_watch.summary()
+        r["cluster_rss"] = watch.summary()
+        r["cluster_rss_sum_kb"] = watch.sum_of_peaks_kb()
+        r["cluster_rss_peak_sum_kb"] = watch.peak_sum_kb
+        r["cluster_phases"] = phases
+        notes = ["steady state: 2nd job on the cluster (1st, cold: %.1f s%s; cluster start %.1f s)" % (
+                     cold["wall_s"], "" if cold["result"] == r["result"] else ", result " + cold["result"], start_s)]
+        if phases:
+            notes.append(phases)
+        notes.append("cluster peak RSS " + r["cluster_rss"] + ("" if reset else " (VmHWM not reset: includes the cold job)"))
+        if watch.timed_out or cold_watch.timed_out:
+            notes.append("STOPPED after %d s" % CLUSTER_JOB_TIMEOUT)
+        r["notes"] = "; ".join([r["notes"]] * bool(r["notes"]) + notes)
+        return r
+
+    def watched(self, w, name, files, image_bytes, pattern, flags, mark, names):
+        """One submission (a xenaudit row), every marked process polled while it runs."""
+        watch = ClusterWatch(mark, names, timeout=CLUSTER_JOB_TIMEOUT)
+        watch.sample()
+        watch.start()
+        print("bench: %s: %s ..." % (w, name), file=sys.stderr, flush=True)
+        t0 = time.time()
+        try:
+            r = self.xenaudit(w, name, files, image_bytes, pattern, extra=flags, started=watch.watch_client)
+        finally:
+            t1 = time.time()
+            watch.finish()
+        if watch.timed_out and r["job_s"] is None:
+            r["result"] = "FAILED (stopped after %d s)" % CLUSTER_JOB_TIMEOUT
+        return r, watch, (t0, t1)
+
+    @staticmethod
+    def http_json(url):
+        try:
+            with urllib.request.urlopen(url, timeout=5) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            return None
+
+    def flink_phases(self, port, epochs):
+        """Where the submission's time went, from the JobManager's REST API (its job's state timestamps)."""
+        t0, t1 = epochs[0] * 1000, epochs[1] * 1000
+        base = "http://127.0.0.1:%d" % port
+        jobs = [j for j in (self.http_json(base + "/jobs/overview") or {}).get("jobs", [])
+                if j.get("start-time", 0) >= t0 - 2000]
+        if not jobs:
+            return ""
+        job = max(jobs, key=lambda j: j["start-time"])
+        detail = self.http_json(base + "/jobs/" + job["jid"]) or {}
+        ts = detail.get("timestamps", {})
+        init = ts.get("INITIALIZING") or job["start-time"]
+        running = ts.get("RUNNING") or init
+        end = ts.get("FINISHED") or job.get("end-time") or t1
+        # Every task is deployed at RUNNING; the first to finish is the Impulse source, which does no work:
+        # its end is when the TaskManagers had the job's classes loaded.
+        ends = [v["end-time"] for v in detail.get("vertices", []) if v.get("end-time", -1) > 0]
+        first = ", first task done +%.1f s" % ((min(ends) - running) / 1000) if ends else ""
+        return ("client until the JobManager has the job %.1f s (client JVM, graph, jar upload); job %.1f s "
+                "(RUNNING +%.1f s%s); client after the job %.1f s" % (
+                    (init - t0) / 1000, (end - init) / 1000, (running - init) / 1000, first, (t1 - end) / 1000))
+
+    def spark_phases(self, ui_port, epochs, d):
+        """Where the submission's time went: the application from the master's JSON, and in it the
+        executors' own logs (DIR/work/worker-N/APP/N/stderr, times to the second)."""
+        t0, t1 = epochs[0] * 1000, epochs[1] * 1000
+        st = self.http_json("http://127.0.0.1:%d/json/" % ui_port) or {}
+        apps = [a for a in st.get("completedapps", []) + st.get("activeapps", []) if a.get("starttime", 0) >= t0 - 2000]
+        if not apps:
+            return ""
+        app = max(apps, key=lambda a: a["starttime"])
+        start, end = app["starttime"], app["starttime"] + app.get("duration", 0)
+        marks = {}  # what -> [seconds after the application's start, one per executor]
+        for log in glob.glob(os.path.join(d, "work", "worker-*", app["id"], "*", "stderr")):
+            seen = {}
+            with open(log, errors="replace") as f:
+                for line in f:
+                    m = re.match(r"(\d\d/\d\d/\d\d \d\d:\d\d:\d\d) ", line)
+                    if not m:
+                        continue
+                    at = time.mktime(time.strptime(m.group(1), "%y/%m/%d %H:%M:%S")) * 1000 - start
+                    seen.setdefault("log", at)
+                    if " Executor: Fetching " in line and ".jar" in line:
+                        seen.setdefault("fetch", at)
+                    elif " Executor: Adding file:" in line and ".jar" in line:
+                        seen.setdefault("jar", at)
+                    elif " Executor: Running task " in line:
+                        seen.setdefault("task", at)
+                    elif " Executor: Finished task " in line:
+                        seen["done"] = at
+            for k, v in seen.items():
+                marks.setdefault(k, []).append(v / 1000)
+        span = lambda k: ("+%.0f" % min(marks[k])) + ("" if max(marks[k]) - min(marks[k]) < 1 else "-%.0f" % max(marks[k]))
+        inside = ", ".join("%s %s s" % (what, span(k)) for k, what in (
+            ("log", "executor JVMs log"), ("fetch", "jar fetch"), ("jar", "jar loaded"), ("task", "first task"),
+            ("done", "last task done"))
+            if k in marks)
+        return ("client until the master has the application %.1f s (client JVM, driver start); application %.1f s "
+                "(%d executor%s: %s); client after it %.1f s" % (
+                    (start - t0) / 1000, (end - start) / 1000, len(marks.get("log", [])),
+                    "" if len(marks.get("log", [])) == 1 else "s", inside or "no logs", (t1 - end) / 1000))
+
     # ---------------------------------------------------------------- workloads
 
     def many(self, count):
@@ -654,7 +868,13 @@ class Bench:
             rows.append(self.policy_row(w, files, image_bytes, pattern))
         for name, extra in CLUSTER_ROWS.items():
             if name in want and w in ("medium", "small"):
+                self.warm_runner(name.rsplit("-", 1)[1], files[0])
                 rows.append(self.xenaudit(w, name, files, image_bytes, pattern, extra=extra))
+        for name, engine in REAL_CLUSTER_ROWS.items():
+            # Minutes each (a cluster start and two submissions): in a --quick run only when --rows names them.
+            if name in want and w in ("medium", "small") and not (o.quick and o.rows is None):
+                self.warm_runner(engine, files[0])
+                rows.append(self.cluster_row(w, name, engine, files, image_bytes, pattern))
         if w == "huge" and "xenaudit-Xmx256m" in want and not (o.quick and o.rows is None):
             env = dict(os.environ)
             env["XENAUDIT_JAVA_OPTS"] = (env.get("XENAUDIT_JAVA_OPTS", "") + " -Xmx256m").strip()
@@ -744,7 +964,7 @@ class Bench:
             r["images_per_s"] = r["images"] / wall if wall > 0 else None
             r["image_gib_per_s"] = r["image_bytes"] / GIB / wall if wall > 0 else None
             r["read_pct"] = 100.0 * r["bytes_read"] / r["image_bytes"] if r["bytes_read"] is not None and r["image_bytes"] else None
-            r["time_vs_xenaudit"] = wall / base["wall_s"] if base else None
+            r["time_vs_xenaudit"] = wall / base["wall_s"] if base and wall > 0 else None
             if r["job_s"] is not None:
                 extra = "job %.1f s, JVM start+options %.1f s" % (r["job_s"], wall - r["job_s"])
                 r["notes"] = extra + ("; " + r["notes"] if r["notes"] else "")
@@ -815,6 +1035,14 @@ class Bench:
         dec = next((r for r in rows if r["row"].endswith(" -dc")), None)
         if dec and dec["wall_s"] > 0:
             notes.append("xenaudit / %s = %sx (issue 4: <= %gx)" % (dec["row"], sig(base["wall_s"] / dec["wall_s"]), TARGET_DECOMP))
+        same = [n for n in list(CLUSTER_ROWS) + list(REAL_CLUSTER_ROWS) if n in by]
+        if same:
+            failed = [n for n in same if by[n]["result"].startswith("FAILED")]
+            differ = [n for n in same if n not in failed and (by[n]["result"] != base["result"]
+                      or (by[n].get("cold_result") and by[n]["cold_result"] != base["result"]))]
+            verdict = "; ".join(["DIFFERENT result from xenaudit's in " + ", ".join(differ)] * bool(differ)
+                                + ["FAILED: " + ", ".join(failed)] * bool(failed))
+            notes.append("cluster runners (%s): %s" % (", ".join(same), verdict or "same result as xenaudit (%s)" % base["result"]))
         if "xenaudit-Xmx256m" in by:
             x = by["xenaudit-Xmx256m"]
             notes.append("-Xmx256m on %s: %s" % (human_bytes(x["image_bytes"]), "completed" if x["job_s"] is not None else "FAILED"))
@@ -828,7 +1056,9 @@ class Bench:
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         cols = ["run", "commit", "quick", "workload", "row", "images", "image_bytes", "stored_bytes", "wall_s",
                 "images_per_s", "image_gib_per_s", "bytes_read", "bytes_read_source", "read_pct", "rchar",
-                "peak_rss_kb", "time_vs_xenaudit", "job_s", "exit", "result", "s3_gets", "s3_bytes_fetched", "notes"]
+                "peak_rss_kb", "time_vs_xenaudit", "job_s", "exit", "result", "s3_gets", "s3_bytes_fetched", "notes",
+                "cluster_rss", "cluster_rss_sum_kb", "cluster_rss_peak_sum_kb", "cluster_phases", "cluster_start_s",
+                "cold_wall_s", "cold_result", "cold_cluster_rss"]
         with open(path, "w", newline="") as f:
             wr = csv.writer(f)
             wr.writerow(cols)
@@ -854,6 +1084,11 @@ class Bench:
         say("  '~' rows = every byte the process tree passed through read() calls (/proc/PID/io rchar).")
         say("peak RSS: largest resident set of any process in the row (GNU time %M); verify-stream-v2 is one")
         say("  process per file, run one after another; xenaudit parses on one thread per core, four per core over S3 (--parseThreads).")
+        if any(r["row"] in REAL_CLUSTER_ROWS for r in self.results):
+            say("  *-cluster rows: peak RSS = the submitting client's (GNU time); the cluster's own processes (daemons")
+            say("  and Spark executors, every process carrying the scripts/cluster mark) are polled every %gs: per" % CLUSTER_POLL_S)
+            say("  process max(VmHWM, VmRSS) with VmHWM reset after the cold job (clear_refs), their sum, and the")
+            say("  peak of the sum at one poll (notes; CSV cluster_rss*). Wall = the second job on the cluster.")
         say("load average at end: %s; measured in %.0f s" % (self.loadavg(), time.monotonic() - t0))
         path, report = self.write_csv()
         say("csv: %s" % path)
@@ -861,6 +1096,142 @@ class Bench:
         with open(report, "w") as f:
             f.write("\n".join(self.out.lines) + "\n")
         return 1 if self.failed else 0
+
+
+class ClusterWatch(threading.Thread):
+    """Polls, every CLUSTER_POLL_S, every process carrying a scripts/cluster mark (-Dxenaudit.cluster=MARK on
+    its command line, or XENAUDIT_CLUSTER_MARK=MARK in its environment: Spark's executors, which come and go):
+    per process its peak of VmHWM and VmRSS, and the peak of their VmRSS sum at one poll. Stops the
+    watched client's process group when it runs past the timeout."""
+
+    def __init__(self, mark, names, timeout=None):
+        super().__init__(daemon=True)
+        self.arg = ("-Dxenaudit.cluster=" + mark).encode()
+        self.env = ("XENAUDIT_CLUSTER_MARK=" + mark).encode()
+        self.names = names  # pid -> name, from the cluster's pid files
+        self.procs = {}  # (pid, start time) -> {"name", "peak_kb", "first", "last"}
+        self.peak_sum_kb = 0
+        self.timeout = timeout
+        self.client = None
+        self.client_since = None
+        self.timed_out = False
+        self.halt = threading.Event()
+
+    @staticmethod
+    def read(path):
+        try:
+            with open(path, "rb") as f:
+                return f.read()
+        except OSError:
+            return None
+
+    @staticmethod
+    def mark_of(names):
+        """The mark on a live cluster process's command line (scripts/cluster's spelling of the folder)."""
+        for pid in names:
+            cmd = ClusterWatch.read("/proc/%d/cmdline" % pid) or b""
+            for a in cmd.split(b"\0"):
+                if a.startswith(b"-Dxenaudit.cluster="):
+                    return a[len(b"-Dxenaudit.cluster="):].decode()
+        return None
+
+    def marked(self):
+        """(pid, command line arguments) of every process carrying the mark now."""
+        for e in os.listdir("/proc"):
+            if not e.isdigit():
+                continue
+            cmd = self.read("/proc/%s/cmdline" % e)
+            if not cmd:
+                continue  # a kernel thread, or gone
+            args = cmd.split(b"\0")
+            if self.arg in args:
+                yield int(e), args
+                continue
+            env = self.read("/proc/%s/environ" % e)
+            if env and self.env in env.split(b"\0"):
+                yield int(e), args
+
+    def name_of(self, pid, args):
+        if pid in self.names:
+            return self.names[pid]
+        if b"org.apache.spark.executor.CoarseGrainedExecutorBackend" in args and b"--executor-id" in args:
+            i = args.index(b"--executor-id")
+            name = "executor-" + (args[i + 1].decode() if i + 1 < len(args) else "?")
+        else:
+            main = next((a for a in args if a.startswith((b"org.", b"com."))), b"")
+            prog = os.path.basename(args[0].decode(errors="replace"))
+            if prog != "java":  # a helper the JVMs start (rm, jspawnhelper): summed up as one entry
+                return "helper(%s)#%d" % (prog, pid)
+            name = "pid%d(%s)" % (pid, main.decode(errors="replace").rsplit(".", 1)[-1] if main else "java")
+        taken = {p["name"] for p in self.procs.values()}
+        return name if name not in taken else "%s#%d" % (name, pid)
+
+    def sample(self):
+        total, now = 0, time.time()
+        for pid, args in self.marked():
+            status = self.read("/proc/%d/status" % pid)
+            stat = self.read("/proc/%d/stat" % pid)
+            if not status or not stat:
+                continue
+            kb = {}
+            for line in status.decode(errors="replace").splitlines():
+                if line.startswith(("VmHWM:", "VmRSS:")):
+                    kb[line[:5]] = int(line.split()[1])
+            if not kb:
+                continue  # a zombie
+            key = (pid, stat.rsplit(b")", 1)[-1].split()[19])
+            p = self.procs.get(key)
+            if p is None:
+                p = self.procs[key] = {"name": self.name_of(pid, args), "peak_kb": 0, "first": now, "last": now}
+            p["peak_kb"] = max(p["peak_kb"], kb.get("VmHWM", 0), kb.get("VmRSS", 0))
+            p["last"] = now
+            total += kb.get("VmRSS", 0)
+        self.peak_sum_kb = max(self.peak_sum_kb, total)
+
+    def reset_peaks(self):
+        """Sets each marked process's VmHWM back to its current RSS (/proc/PID/clear_refs 5); False if one refused."""
+        ok = True
+        for pid, _ in self.marked():
+            try:
+                with open("/proc/%d/clear_refs" % pid, "w") as f:
+                    f.write("5")
+            except OSError:
+                ok = False
+        return ok
+
+    def watch_client(self, pid):
+        self.client, self.client_since = pid, time.monotonic()
+
+    def run(self):
+        while not self.halt.wait(CLUSTER_POLL_S):
+            self.sample()
+            if (self.timeout and self.client and not self.timed_out
+                    and time.monotonic() - self.client_since > self.timeout):
+                self.timed_out = True
+                try:
+                    os.killpg(self.client, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+
+    def finish(self):
+        self.halt.set()
+        self.join()
+        self.sample()
+
+    def sum_of_peaks_kb(self):
+        return sum(p["peak_kb"] for p in self.procs.values())
+
+    def summary(self):
+        """jobmanager=231MiB taskmanager-1=...; sum=...; peak_sum=... (daemons first, then by first sight)."""
+        mib = lambda kb: "%dMiB" % round(kb / 1024.0)
+        procs = [p for p in self.procs.values() if not p["name"].startswith("helper(")]
+        helpers = [p for p in self.procs.values() if p["name"].startswith("helper(")]
+        order = sorted(procs, key=lambda p: (p["name"] not in self.names.values(), p["first"], p["name"]))
+        parts = ["%s=%s" % (p["name"], mib(p["peak_kb"])) for p in order]
+        if helpers:
+            progs = sorted({p["name"][len("helper("):].split(")", 1)[0] for p in helpers})
+            parts.append("%d helpers (%s) each<=%s" % (len(helpers), ",".join(progs), mib(max(p["peak_kb"] for p in helpers))))
+        return "%s; sum=%s; peak_sum=%s" % (" ".join(parts) or "none", mib(self.sum_of_peaks_kb()), mib(self.peak_sum_kb))
 
 
 class S3Proxy:
