@@ -133,13 +133,6 @@ public final class IcebergCommit {
     return new IcebergCommit(runId, auditDate, commitId, tables, new LinkedHashMap<>(folders));
   }
 
-  /** Table → the staged files the commit puts in it, in commit order (tables emptied have none). */
-  public Map<String, List<String>> stagedFiles() {
-    Map<String, List<String>> files = new LinkedHashMap<>();
-    tables.forEach((t, moves) -> files.put(t, moves.stream().map(Move::staged).toList()));
-    return files;
-  }
-
   /** Journal, moves, commits, folders; then the journal is removed. */
   public void publish(IcebergCatalog catalog, String tempDirectory, FolderPublisher publisher) throws IOException {
     writeJournal(tempDirectory + JOURNAL);

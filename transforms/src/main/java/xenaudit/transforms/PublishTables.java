@@ -219,11 +219,9 @@ public class PublishTables extends PTransform<PCollection<KV<String, String>>, P
         folders.put(AuditTables.BASELINES, baselines);
         List<IcebergCommit.Move> page = new ArrayList<>();
         if (report != null) {
+          // The staged copies of exactly the files the commit lists for the date.
           Map<String, List<String>> planned = new TreeMap<>();
-          Map<String, List<String>> files = commit.stagedFiles();
-          for (String table : tables) {
-            planned.put(table, files.getOrDefault(table, List.of()));
-          }
+          staged.forEach((table, files) -> planned.put(table, files.stream().map(IcebergCommit.Staged::path).toList()));
           page.add(new IcebergCommit.Move(writeReport(planned), AuditTables.REPORT_PAGE));
         }
         folders.put(AuditTables.REPORT, page);
